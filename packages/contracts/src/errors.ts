@@ -1,0 +1,118 @@
+/**
+ * Error codes and the error class that crosses the broker.
+ *
+ * The product guide's constants appear here under readable names; the comment beside each
+ * names the guide constant it stands for. A code is a stable string: applications switch on
+ * `error.type` (Moleculer's field) or `TalkbusError.code`, never on the message.
+ */
+import Moleculer from 'moleculer';
+
+/** Every talkbus error code, grouped by domain. */
+export const ErrorCode = {
+  // license (guide §3)
+  /** No license on this device yet: activate one. Guide: `MTC_LCS_ERR_NEED_ACT_LICSEN`. */
+  NEED_ACTIVATION: 'NEED_ACTIVATION',
+  /** The license file named for deactivation does not exist. Guide: `MTC_LCS_FILE_NOT_EXIST`. */
+  LICENSE_FILE_NOT_FOUND: 'LICENSE_FILE_NOT_FOUND',
+  /** The license file is not valid JSON or lacks fields. */
+  LICENSE_MALFORMED: 'LICENSE_MALFORMED',
+  /** The signature does not verify with the configured public key (tampered or foreign). */
+  LICENSE_BAD_SIGNATURE: 'LICENSE_BAD_SIGNATURE',
+  LICENSE_EXPIRED: 'LICENSE_EXPIRED',
+  /** The license was issued to another device ID. */
+  LICENSE_OTHER_DEVICE: 'LICENSE_OTHER_DEVICE',
+  /** License server: the product key is not known. */
+  LICENSE_UNKNOWN_KEY: 'LICENSE_UNKNOWN_KEY',
+  /** License server: every seat of the product key is bound to a device. */
+  LICENSE_NO_SEATS: 'LICENSE_NO_SEATS',
+  /** License server could not be reached or answered garbage. */
+  LICENSE_SERVER_UNREACHABLE: 'LICENSE_SERVER_UNREACHABLE',
+  /** The action needs a license mode this node does not run (e.g. server actions on a client). */
+  LICENSE_WRONG_MODE: 'LICENSE_WRONG_MODE',
+
+  // profile (guide §2.3, §4.3, §5.1, §5.2)
+  ACCOUNT_NOT_FOUND: 'ACCOUNT_NOT_FOUND',
+  ACCOUNT_EXISTS: 'ACCOUNT_EXISTS',
+  /** The account must be opened (`profile.open`, guide `Mtc_CliOpen`) first. */
+  ACCOUNT_NOT_OPEN: 'ACCOUNT_NOT_OPEN',
+  /** The account is open on another node (its home node). */
+  ACCOUNT_OPEN_ELSEWHERE: 'ACCOUNT_OPEN_ELSEWHERE',
+  /** A provisioning key that does not exist. */
+  UNKNOWN_PARAMETER: 'UNKNOWN_PARAMETER',
+  /** A provisioning value of the wrong type or out of range. */
+  INVALID_PARAMETER: 'INVALID_PARAMETER',
+  CONTACT_NOT_FOUND: 'CONTACT_NOT_FOUND',
+  /** A bounded collection (contacts, …) is full. */
+  LIMIT_REACHED: 'LIMIT_REACHED',
+
+  // generic
+  /** The storage layer failed; the message says why (locked, unreadable, …). */
+  STORAGE_FAILED: 'STORAGE_FAILED',
+  /** A path outside the account's data folder. */
+  PATH_OUTSIDE_ACCOUNT: 'PATH_OUTSIDE_ACCOUNT',
+  /** The service is stopping and takes no new work. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The HTTP-like status each code carries in Moleculer's numeric `code` field. */
+const statusOf: Record<ErrorCode, number> = {
+  NEED_ACTIVATION: 403,
+  LICENSE_FILE_NOT_FOUND: 404,
+  LICENSE_MALFORMED: 422,
+  LICENSE_BAD_SIGNATURE: 403,
+  LICENSE_EXPIRED: 403,
+  LICENSE_OTHER_DEVICE: 403,
+  LICENSE_UNKNOWN_KEY: 404,
+  LICENSE_NO_SEATS: 409,
+  LICENSE_SERVER_UNREACHABLE: 503,
+  LICENSE_WRONG_MODE: 409,
+  ACCOUNT_NOT_FOUND: 404,
+  ACCOUNT_EXISTS: 409,
+  ACCOUNT_NOT_OPEN: 409,
+  ACCOUNT_OPEN_ELSEWHERE: 409,
+  UNKNOWN_PARAMETER: 422,
+  INVALID_PARAMETER: 422,
+  CONTACT_NOT_FOUND: 404,
+  LIMIT_REACHED: 409,
+  STORAGE_FAILED: 500,
+  PATH_OUTSIDE_ACCOUNT: 403,
+  SHUTTING_DOWN: 503,
+  INTERNAL: 500,
+};
+
+/** Extra data an error carries; never secrets. */
+export type ErrorData = Record<string, unknown>;
+
+/**
+ * The error every talkbus service throws. It extends Moleculer's error so it crosses the broker
+ * (code → `type`, status → numeric `code`) and is rebuilt as a `TalkbusError` on the caller's
+ * side by the runtime's regenerator.
+ */
+export class TalkbusError extends Moleculer.Errors.MoleculerError {
+  override name = 'TalkbusError';
+
+  constructor(code: ErrorCode, message: string, data: ErrorData = {}, options?: { cause?: unknown }) {
+    super(message, statusOf[code] ?? 500, code, data);
+    if (options?.cause !== undefined) (this as Error).cause = options.cause;
+  }
+
+  /** The readable error code (same as Moleculer's `type`). */
+  get errorCode(): ErrorCode {
+    return this.type as ErrorCode;
+  }
+
+  /** Whether `err` is a talkbus error with this code, whichever side of the broker made it. */
+  static is(err: unknown, code?: ErrorCode): err is TalkbusError {
+    if (!err || typeof err !== 'object') return false;
+    const e = err as { name?: string; type?: string };
+    return e.name === 'TalkbusError' && (code === undefined || e.type === code);
+  }
+}
+
+/** Whether `code` is one of the known error codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(statusOf, code);
+}

@@ -1,0 +1,217 @@
+/**
+ * Node configuration: defaults, then an optional JSON file, then `TALKBUS_*` environment
+ * variables, validated at start with an error that names the bad key.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import FastestValidator from 'fastest-validator';
+
+/** Which license role a node plays (guide §3). */
+export type LicenseMode = 'off' | 'client' | 'server';
+
+/** A node's configuration. Durations are in milliseconds. */
+export interface TalkbusConfig {
+  /** Unique node name in a cluster. Default: `<hostname>-<pid>`. Env `TALKBUS_NODE_ID`. */
+  nodeID: string;
+  /** `nats://host:port` for a cluster; null runs embedded (no transporter). Env `TALKBUS_TRANSPORTER`. */
+  transporter: string | null;
+  /** Services this process runs; default all of them. Env `TALKBUS_SERVICES` (comma separated). */
+  services: string[] | null;
+  /** Where stores and account folders live. Default `./data`. Env `TALKBUS_DATA_DIR`. */
+  dataDir: string;
+  log: {
+    /** Env `TALKBUS_LOG_LEVEL`. Default `info`. */
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+    /** `json` (one object per line) or `text`. Env `TALKBUS_LOG_FORMAT`. Default: text on a TTY, json otherwise. */
+    format: 'json' | 'text';
+  };
+  /** RPC timeout. Default 10 000. Env `TALKBUS_REQUEST_TIMEOUT`. */
+  requestTimeout: number;
+  /** How long start may wait for the transporter to connect. Default 10 000. Env `TALKBUS_CONNECT_TIMEOUT`. */
+  connectTimeout: number;
+  /** How long a graceful stop may take before the process exits anyway. Default 10 000. */
+  shutdownTimeout: number;
+  license: {
+    /** Env `TALKBUS_LICENSE_MODE`. Default `off`. */
+    mode: LicenseMode;
+    /** Where this device's license file lives. Default `<dataDir>/license/license.json`. */
+    path: string;
+    /** The issuing server's Ed25519 public key (PEM) or a file holding it (client mode). */
+    publicKey: string;
+    /** This device's ID. Default: derived from /etc/machine-id (stable per machine). */
+    deviceId: string;
+    /** Server mode: HTTP JSON endpoint address; port 0 disables it. */
+    httpHost: string;
+    httpPort: number;
+    /** Server mode: a PEM file with the Ed25519 private key; default: generated once into the server store. */
+    privateKeyPath: string;
+  };
+}
+
+/** A configuration value that is wrong; `key` is the dotted key, `source` where it came from. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  readonly key: string;
+  constructor(key: string, source: string, message: string) {
+    super(`Invalid configuration: ${key} (from ${source}): ${message}`);
+    this.key = key;
+  }
+}
+
+/** Environment variable → dotted config key. */
+const envKeys: Record<string, string> = {
+  TALKBUS_NODE_ID: 'nodeID',
+  TALKBUS_TRANSPORTER: 'transporter',
+  TALKBUS_SERVICES: 'services',
+  TALKBUS_DATA_DIR: 'dataDir',
+  TALKBUS_LOG_LEVEL: 'log.level',
+  TALKBUS_LOG_FORMAT: 'log.format',
+  TALKBUS_REQUEST_TIMEOUT: 'requestTimeout',
+  TALKBUS_CONNECT_TIMEOUT: 'connectTimeout',
+  TALKBUS_SHUTDOWN_TIMEOUT: 'shutdownTimeout',
+  TALKBUS_LICENSE_MODE: 'license.mode',
+  TALKBUS_LICENSE_PATH: 'license.path',
+  TALKBUS_LICENSE_PUBLIC_KEY: 'license.publicKey',
+  TALKBUS_LICENSE_DEVICE_ID: 'license.deviceId',
+  TALKBUS_LICENSE_HTTP_HOST: 'license.httpHost',
+  TALKBUS_LICENSE_HTTP_PORT: 'license.httpPort',
+  TALKBUS_LICENSE_PRIVATE_KEY_PATH: 'license.privateKeyPath',
+};
+
+const numberKeys = new Set(['requestTimeout', 'connectTimeout', 'shutdownTimeout', 'license.httpPort']);
+
+const schema = {
+  $$strict: true,
+  nodeID: { type: 'string', min: 1, max: 128, pattern: /^[A-Za-z0-9_.:-]+$/ },
+  transporter: { type: 'string', nullable: true, max: 2048, pattern: /^nats:\/\/[^\s]+$/ },
+  services: { type: 'array', nullable: true, max: 32, items: { type: 'string', min: 1, max: 64, pattern: /^[a-z][a-z0-9-]*$/ } },
+  dataDir: { type: 'string', min: 1, max: 4096 },
+  log: {
+    type: 'object',
+    strict: true,
+    props: {
+      level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] },
+      format: { type: 'enum', values: ['json', 'text'] },
+    },
+  },
+  requestTimeout: { type: 'number', integer: true, min: 100, max: 600_000 },
+  connectTimeout: { type: 'number', integer: true, min: 100, max: 600_000 },
+  shutdownTimeout: { type: 'number', integer: true, min: 100, max: 600_000 },
+  license: {
+    type: 'object',
+    strict: true,
+    props: {
+      mode: { type: 'enum', values: ['off', 'client', 'server'] },
+      path: { type: 'string', max: 4096 },
+      publicKey: { type: 'string', max: 8192 },
+      deviceId: { type: 'string', max: 128 },
+      httpHost: { type: 'string', min: 1, max: 255 },
+      httpPort: { type: 'number', integer: true, min: 0, max: 65535 },
+      privateKeyPath: { type: 'string', max: 4096 },
+    },
+  },
+};
+
+// fastest-validator is CommonJS whose typings declare an ES default export; at run time the
+// default import is the class itself.
+const Validator = FastestValidator as unknown as typeof FastestValidator.default;
+const check = new Validator({ haltOnFirstError: true }).compile(schema);
+
+type Plain = Record<string, unknown>;
+
+function defaults(env: NodeJS.ProcessEnv): Plain {
+  return {
+    nodeID: `${hostname().replace(/[^A-Za-z0-9_.:-]/g, '-')}-${process.pid}`,
+    transporter: null,
+    services: null,
+    dataDir: './data',
+    log: { level: 'info', format: process.stdout.isTTY && !env.CI ? 'text' : 'json' },
+    requestTimeout: 10_000,
+    connectTimeout: 10_000,
+    shutdownTimeout: 10_000,
+    license: { mode: 'off', path: '', publicKey: '', deviceId: '', httpHost: '127.0.0.1', httpPort: 0, privateKeyPath: '' },
+  };
+}
+
+function setPath(target: Plain, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    node = (next && typeof next === 'object' ? next : (node[part] = {})) as Plain;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function merge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key];
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && prior && typeof prior === 'object' && !Array.isArray(prior)
+        ? merge(prior as Plain, value as Plain)
+        : value;
+  }
+  return out;
+}
+
+/** Where each config key's value came from, for error messages. */
+function sourceOf(key: string, fromEnv: Map<string, string>, file: string | undefined): string {
+  const envName = fromEnv.get(key);
+  if (envName) return `environment ${envName}`;
+  return file ? `file ${file}` : 'defaults';
+}
+
+/**
+ * Loads and validates the configuration.
+ * @param options.env environment (default `process.env`)
+ * @param options.file JSON config file (default env `TALKBUS_CONFIG`, none if unset)
+ * @param options.overrides values that win over everything (command-line flags)
+ * @throws ConfigError naming the first bad key
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string; overrides?: Plain } = {}): TalkbusConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.TALKBUS_CONFIG;
+  let config = defaults(env);
+
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError('(file)', `file ${file}`, `cannot read it as JSON: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError('(file)', `file ${file}`, 'the file must hold one JSON object');
+    }
+    config = merge(config, parsed as Plain);
+  }
+
+  const fromEnv = new Map<string, string>();
+  const envOverrides: Plain = {};
+  for (const [name, key] of Object.entries(envKeys)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    fromEnv.set(key, name);
+    let value: unknown = raw;
+    if (key === 'services') value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (numberKeys.has(key)) value = /^\d+$/.test(raw) ? Number(raw) : raw;
+    setPath(envOverrides, key, value);
+  }
+  config = merge(config, envOverrides);
+  if (options.overrides) config = merge(config, options.overrides);
+
+  const result = check(config);
+  if (result !== true) {
+    const [first] = result as { field: string; message: string }[];
+    const key = first?.field ?? '(unknown)';
+    throw new ConfigError(key, sourceOf(key, fromEnv, file), first?.message ?? 'invalid');
+  }
+
+  const typed = config as unknown as TalkbusConfig;
+  typed.dataDir = path.resolve(typed.dataDir);
+  if (!typed.license.path) typed.license.path = path.join(typed.dataDir, 'license', 'license.json');
+  return typed;
+}
