@@ -8,6 +8,12 @@ import { decodeValue, encodeValue } from './value-codec.ts';
 /** Entries fetched per round trip to the native iterator. */
 const ITERATOR_CHUNK = 1000;
 
+/** Bounds on the keys and values of one sublevel, in UTF-8 bytes. */
+export interface SublevelLimits {
+  readonly maxKeyBytes: number;
+  readonly maxValueBytes: number;
+}
+
 interface LevelRange {
   gt?: string;
   gte?: string;
@@ -21,23 +27,29 @@ export class LevelSublevel<V> implements Sublevel<V> {
   readonly path: readonly string[];
   readonly engine: LevelEngine;
   readonly layout: SublevelLayout;
+  readonly #limits: SublevelLimits;
 
-  /** `path` must be validated by the caller (the meta sublevel uses a reserved name). */
-  constructor(engine: LevelEngine, path: readonly string[]) {
+  /**
+   * `path` must be validated by the caller (the meta sublevel uses a reserved name). `limits`
+   * default to the store's; the meta sublevel passes its own so that user bounds never apply
+   * to internal keys.
+   */
+  constructor(engine: LevelEngine, path: readonly string[], limits: SublevelLimits = engine.settings) {
     this.engine = engine;
     this.path = Object.freeze([...path]);
     this.layout = layoutOf(path);
+    this.#limits = limits;
   }
 
   /** Validates `key` and returns its LevelDB key. */
   storageKey(key: string): string {
-    validateKey(key, this.engine.settings.maxKeyBytes);
+    validateKey(key, this.#limits.maxKeyBytes);
     return this.layout.prefix + key;
   }
 
   /** Validates and encodes `value` for `key`. */
   encode(key: string, value: V): string {
-    return encodeValue(value, this.engine.settings.maxValueBytes, key);
+    return encodeValue(value, this.#limits.maxValueBytes, key);
   }
 
   async get(key: string): Promise<V | undefined> {
@@ -108,7 +120,7 @@ export class LevelSublevel<V> implements Sublevel<V> {
 
   sublevel<W>(name: string): Sublevel<W> {
     validateSublevelName(name);
-    return new LevelSublevel<W>(this.engine, [...this.path, name]);
+    return new LevelSublevel<W>(this.engine, [...this.path, name], this.#limits);
   }
 
   /** Reads the range in chunks; closes the native iterator however the loop ends. */

@@ -80,7 +80,7 @@ export class Store implements KeyValueStore {
     try {
       await bringSchemaUpToDate({
         store,
-        meta: new LevelSublevel<unknown>(store.#engine, [META_SUBLEVEL_NAME]),
+        meta: new LevelSublevel<unknown>(store.#engine, [META_SUBLEVEL_NAME], { maxKeyBytes: DEFAULT_MAX_KEY_BYTES, maxValueBytes: DEFAULT_MAX_VALUE_BYTES }),
         isEmpty: async () => (await db.keys({ limit: 1 }).all()).length === 0,
         onVersion: (version) => {
           store.#schemaVersion = version;
