@@ -27,7 +27,6 @@ const TREE_END = '\x02';
 export const META_SUBLEVEL_NAME = '\x02meta';
 
 // Control characters (C0 and DEL) are reserved for the layout above.
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 
 /** The LevelDB key ranges of one sublevel. */
@@ -65,20 +64,29 @@ export function validateKey(key: unknown, maxBytes: number): asserts key is stri
   }
   // Each UTF-16 unit is at most 3 UTF-8 bytes: only count bytes when it can matter (hot path).
   if (key.length * 3 > maxBytes && utf8Length(key) > maxBytes) {
-    throw new StoreError('STORE_INVALID_KEY', `key is longer than ${maxBytes} UTF-8 bytes: ${JSON.stringify(key.slice(0, 40))}…`);
+    throw new StoreError(
+      'STORE_INVALID_KEY',
+      `key is longer than ${maxBytes} UTF-8 bytes: ${JSON.stringify(key.slice(0, 40))}…`,
+    );
   }
   if (key.includes('\x00')) {
     throw new StoreError('STORE_INVALID_KEY', `a key must not contain \\x00: ${JSON.stringify(key.slice(0, 80))}`);
   }
   if (!key.isWellFormed()) {
-    throw new StoreError('STORE_INVALID_KEY', `a key must be well-formed UTF-16 (no lone surrogates): ${JSON.stringify(key.slice(0, 80))}`);
+    throw new StoreError(
+      'STORE_INVALID_KEY',
+      `a key must be well-formed UTF-16 (no lone surrogates): ${JSON.stringify(key.slice(0, 80))}`,
+    );
   }
 }
 
 /** Checks a range bound: a well-formed string (may be empty). */
 export function validateBound(bound: unknown, which: string): asserts bound is string {
   if (typeof bound !== 'string' || !bound.isWellFormed()) {
-    throw new StoreError('STORE_INVALID_KEY', `range bound ${which} must be a well-formed string, got ${describe(bound)}`);
+    throw new StoreError(
+      'STORE_INVALID_KEY',
+      `range bound ${which} must be a well-formed string, got ${describe(bound)}`,
+    );
   }
 }
 
@@ -88,10 +96,16 @@ export function validateSublevelName(name: unknown): asserts name is string {
     throw new StoreError('STORE_INVALID_KEY', `a sublevel name must be a non-empty string, got ${describe(name)}`);
   }
   if (CONTROL_CHARACTER.test(name) || !name.isWellFormed()) {
-    throw new StoreError('STORE_INVALID_KEY', `a sublevel name must be well-formed and free of control characters: ${JSON.stringify(name.slice(0, 80))}`);
+    throw new StoreError(
+      'STORE_INVALID_KEY',
+      `a sublevel name must be well-formed and free of control characters: ${JSON.stringify(name.slice(0, 80))}`,
+    );
   }
   if (utf8Length(name) > MAX_SUBLEVEL_NAME_BYTES) {
-    throw new StoreError('STORE_INVALID_KEY', `a sublevel name must be at most ${MAX_SUBLEVEL_NAME_BYTES} UTF-8 bytes: ${JSON.stringify(name.slice(0, 40))}…`);
+    throw new StoreError(
+      'STORE_INVALID_KEY',
+      `a sublevel name must be at most ${MAX_SUBLEVEL_NAME_BYTES} UTF-8 bytes: ${JSON.stringify(name.slice(0, 40))}…`,
+    );
   }
 }
 

@@ -47,6 +47,7 @@ export class LevelBatch implements Batch {
   }
 
   #assertNotWritten(): void {
-    if (this.#written) throw new StoreError('STORE_BATCH_WRITTEN', 'this batch was already written; make a new one with store.batch()');
+    if (this.#written)
+      throw new StoreError('STORE_BATCH_WRITTEN', 'this batch was already written; make a new one with store.batch()');
   }
 }

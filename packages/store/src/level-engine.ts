@@ -37,7 +37,9 @@ export class LevelEngine {
   /** Throws `STORE_CLOSED` once `close()` has been called. */
   assertOpen(): void {
     if (!this.#open) {
-      throw new StoreError('STORE_CLOSED', `store at ${this.settings.location} is closed`, { location: this.settings.location });
+      throw new StoreError('STORE_CLOSED', `store at ${this.settings.location} is closed`, {
+        location: this.settings.location,
+      });
     }
   }
 
@@ -70,19 +72,32 @@ export class LevelEngine {
     if (error instanceof StoreError) return error;
     const location = this.settings.location;
     const code = errorCode(error);
-    if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_ITERATOR_NOT_OPEN' || code === 'LEVEL_DATABASE_NOT_CLOSED' || !this.#open) {
+    if (
+      code === 'LEVEL_DATABASE_NOT_OPEN' ||
+      code === 'LEVEL_ITERATOR_NOT_OPEN' ||
+      code === 'LEVEL_DATABASE_NOT_CLOSED' ||
+      !this.#open
+    ) {
       return new StoreError('STORE_CLOSED', `store at ${location} is closed`, { cause: error, location });
     }
     if (code === 'LEVEL_CORRUPTION') {
-      return new StoreError('STORE_CORRUPT', `LevelDB reports corruption in ${location}: restore a backup, or try Store.repair() (it may drop damaged entries)`, { cause: error, location });
+      return new StoreError(
+        'STORE_CORRUPT',
+        `LevelDB reports corruption in ${location}: restore a backup, or try Store.repair() (it may drop damaged entries)`,
+        { cause: error, location },
+      );
     }
-    return new StoreError('STORE_IO_ERROR', `LevelDB operation failed in ${location}: ${messageOf(error)}`, { cause: error, location });
+    return new StoreError('STORE_IO_ERROR', `LevelDB operation failed in ${location}: ${messageOf(error)}`, {
+      cause: error,
+      location,
+    });
   }
 }
 
 /** The `code` property of an error-like value, if it has a string one. */
 export function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return undefined;
 }
 

@@ -61,7 +61,9 @@ export class LevelSublevel<V> implements Sublevel<V> {
   async getMany(keys: string[]): Promise<(V | undefined)[]> {
     const storageKeys = keys.map((key) => this.storageKey(key));
     const texts = await this.engine.run(() => this.engine.db.getMany(storageKeys));
-    return texts.map((text, index) => (text === undefined ? undefined : decodeValue<V>(text, keys[index] ?? '', this.engine.settings.location)));
+    return texts.map((text, index) =>
+      text === undefined ? undefined : decodeValue<V>(text, keys[index] ?? '', this.engine.settings.location),
+    );
   }
 
   async put(key: string, value: V): Promise<void> {
@@ -150,9 +152,15 @@ export class LevelSublevel<V> implements Sublevel<V> {
     const { prefix, entriesEnd } = this.layout;
     const { limit } = range;
     if (limit !== undefined && limit !== Infinity && !(Number.isSafeInteger(limit) && limit >= 0)) {
-      throw new StoreError('STORE_INVALID_KEY', `range limit must be a non-negative integer or Infinity, got ${String(limit)}`);
+      throw new StoreError(
+        'STORE_INVALID_KEY',
+        `range limit must be a non-negative integer or Infinity, got ${String(limit)}`,
+      );
     }
-    const result: LevelRange = { limit: limit === undefined || limit === Infinity ? -1 : limit, reverse: range.reverse === true };
+    const result: LevelRange = {
+      limit: limit === undefined || limit === Infinity ? -1 : limit,
+      reverse: range.reverse === true,
+    };
     if (range.gt !== undefined) {
       validateBound(range.gt, 'gt');
       result.gt = prefix + range.gt;

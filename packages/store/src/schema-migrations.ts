@@ -33,13 +33,20 @@ export function validateMigrations(migrations: unknown, target: number): asserts
   const seen = new Set<number>();
   for (const [index, step] of (migrations as unknown[]).entries()) {
     const where = `migrations[${index}]`;
-    if (typeof step !== 'object' || step === null) throw new StoreError('STORE_INVALID_OPTIONS', `${where} must be an object`);
+    if (typeof step !== 'object' || step === null)
+      throw new StoreError('STORE_INVALID_OPTIONS', `${where} must be an object`);
     const { from, to, migrate, description } = step as Partial<Migration>;
     if (!isVersion(from) || !isVersion(to) || to <= from) {
-      throw new StoreError('STORE_INVALID_OPTIONS', `${where} needs integer versions with to > from, got from=${String(from)} to=${String(to)}`);
+      throw new StoreError(
+        'STORE_INVALID_OPTIONS',
+        `${where} needs integer versions with to > from, got from=${String(from)} to=${String(to)}`,
+      );
     }
     if (to > target) {
-      throw new StoreError('STORE_INVALID_OPTIONS', `${where} goes to version ${to}, past the code's schemaVersion ${target}`);
+      throw new StoreError(
+        'STORE_INVALID_OPTIONS',
+        `${where} goes to version ${to}, past the code's schemaVersion ${target}`,
+      );
     }
     if (typeof migrate !== 'function' || typeof description !== 'string') {
       throw new StoreError('STORE_INVALID_OPTIONS', `${where} needs a description string and a migrate function`);
@@ -77,7 +84,11 @@ export async function bringSchemaUpToDate(context: SchemaContext): Promise<numbe
     return target;
   }
   if (!isVersion(stored)) {
-    throw new StoreError('STORE_CORRUPT', `${store.location} has an invalid schema version ${JSON.stringify(stored)}; restore a backup`, { location: store.location });
+    throw new StoreError(
+      'STORE_CORRUPT',
+      `${store.location} has an invalid schema version ${JSON.stringify(stored)}; restore a backup`,
+      { location: store.location },
+    );
   }
   context.onVersion(stored);
   if (stored > target) {
@@ -110,10 +121,15 @@ export async function bringSchemaUpToDate(context: SchemaContext): Promise<numbe
   return version;
 }
 
-function planMigrations(stored: number, target: number, migrations: readonly Migration[], location: string): Migration[] {
+function planMigrations(
+  stored: number,
+  target: number,
+  migrations: readonly Migration[],
+  location: string,
+): Migration[] {
   const byFrom = new Map(migrations.map((step) => [step.from, step]));
   const plan: Migration[] = [];
-  for (let version = stored; version < target; ) {
+  for (let version = stored; version < target;) {
     const step = byFrom.get(version);
     if (step === undefined) {
       throw new StoreError(

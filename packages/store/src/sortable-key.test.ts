@@ -13,7 +13,8 @@ describe('sortableKey', () => {
   });
 
   it('round-trips through parseSortableKey, ignoring a suffix', () => {
-    for (const n of [0, 7, 1_700_000_000_123, Number.MAX_SAFE_INTEGER]) assert.equal(parseSortableKey(sortableKey(n)), n);
+    for (const n of [0, 7, 1_700_000_000_123, Number.MAX_SAFE_INTEGER])
+      assert.equal(parseSortableKey(sortableKey(n)), n);
     assert.equal(parseSortableKey(`${sortableKey(5)}:call-1`), 5);
   });
 

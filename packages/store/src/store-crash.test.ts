@@ -35,7 +35,11 @@ describe('kill -9 during batch writes', { timeout: 120_000 }, () => {
       const { accounts, byNumber, counters } = openLayout(store);
       const numbers = [numberOf(1, 0)];
       // The account and the counter, but not the index entries and token of the same batch.
-      await store.batch().put(accounts, sortableKey(1), { id: 1, numbers, padding: '' }).put(counters, 'batches', 1).write();
+      await store
+        .batch()
+        .put(accounts, sortableKey(1), { id: 1, numbers, padding: '' })
+        .put(counters, 'batches', 1)
+        .write();
       await assert.rejects(() => checkInvariants(store));
       await byNumber.put(numbers[0]!, 1);
       await assert.rejects(() => checkInvariants(store));

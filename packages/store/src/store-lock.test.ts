@@ -47,7 +47,10 @@ describe('a store held by another process', { timeout: 60_000 }, () => {
     try {
       const contender = spawnFixture('hold-store.ts', [location]);
       fixtures.push(contender);
-      const code = await contender.waitForLine((line) => (JSON.parse(line) as { error?: string }).error, START_TIMEOUT_MS);
+      const code = await contender.waitForLine(
+        (line) => (JSON.parse(line) as { error?: string }).error,
+        START_TIMEOUT_MS,
+      );
       assert.equal(code, 'STORE_LOCKED');
       await contender.kill();
     } finally {

@@ -80,7 +80,10 @@ export class Store implements KeyValueStore {
     try {
       await bringSchemaUpToDate({
         store,
-        meta: new LevelSublevel<unknown>(store.#engine, [META_SUBLEVEL_NAME], { maxKeyBytes: DEFAULT_MAX_KEY_BYTES, maxValueBytes: DEFAULT_MAX_VALUE_BYTES }),
+        meta: new LevelSublevel<unknown>(store.#engine, [META_SUBLEVEL_NAME], {
+          maxKeyBytes: DEFAULT_MAX_KEY_BYTES,
+          maxValueBytes: DEFAULT_MAX_VALUE_BYTES,
+        }),
         isEmpty: async () => (await db.keys({ limit: 1 }).all()).length === 0,
         onVersion: (version) => {
           store.#schemaVersion = version;
@@ -144,16 +147,30 @@ export class Store implements KeyValueStore {
 }
 
 function checkOptions(options: StoreOptions): LevelEngine['settings'] {
-  if (typeof options !== 'object' || options === null) throw new StoreError('STORE_INVALID_OPTIONS', 'Store.open needs an options object');
-  const { location, schemaVersion, maxKeyBytes = DEFAULT_MAX_KEY_BYTES, maxValueBytes = DEFAULT_MAX_VALUE_BYTES, sync = false } = options;
+  if (typeof options !== 'object' || options === null)
+    throw new StoreError('STORE_INVALID_OPTIONS', 'Store.open needs an options object');
+  const {
+    location,
+    schemaVersion,
+    maxKeyBytes = DEFAULT_MAX_KEY_BYTES,
+    maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
+    sync = false,
+  } = options;
   if (typeof location !== 'string' || location.length === 0) {
     throw new StoreError('STORE_INVALID_OPTIONS', 'options.location must be a non-empty path');
   }
   if (!isVersion(schemaVersion)) {
-    throw new StoreError('STORE_INVALID_OPTIONS', `options.schemaVersion must be a non-negative integer, got ${String(schemaVersion)}`);
+    throw new StoreError(
+      'STORE_INVALID_OPTIONS',
+      `options.schemaVersion must be a non-negative integer, got ${String(schemaVersion)}`,
+    );
   }
-  for (const [name, value] of [['maxKeyBytes', maxKeyBytes], ['maxValueBytes', maxValueBytes]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new StoreError('STORE_INVALID_OPTIONS', `options.${name} must be a positive integer, got ${String(value)}`);
+  for (const [name, value] of [
+    ['maxKeyBytes', maxKeyBytes],
+    ['maxValueBytes', maxValueBytes],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new StoreError('STORE_INVALID_OPTIONS', `options.${name} must be a positive integer, got ${String(value)}`);
   }
   validateMigrations(options.migrations ?? [], schemaVersion);
   return { location, maxKeyBytes, maxValueBytes, sync: sync === true };

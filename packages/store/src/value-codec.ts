@@ -14,16 +14,24 @@ export function encodeValue(value: unknown, maxBytes: number, key: string): stri
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw new StoreError('STORE_INVALID_VALUE', `value of ${JSON.stringify(key)} cannot be encoded as JSON`, { cause: error });
+    throw new StoreError('STORE_INVALID_VALUE', `value of ${JSON.stringify(key)} cannot be encoded as JSON`, {
+      cause: error,
+    });
   }
   if (json === undefined) {
-    throw new StoreError('STORE_INVALID_VALUE', `value of ${JSON.stringify(key)} cannot be encoded as JSON (got ${typeof value})`);
+    throw new StoreError(
+      'STORE_INVALID_VALUE',
+      `value of ${JSON.stringify(key)} cannot be encoded as JSON (got ${typeof value})`,
+    );
   }
   // Each UTF-16 unit is at most 3 UTF-8 bytes: only count bytes when it can matter.
   if (json.length * 3 > maxBytes) {
     const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > maxBytes) {
-      throw new StoreError('STORE_VALUE_TOO_LARGE', `value of ${JSON.stringify(key)} is ${bytes} bytes of JSON, over the limit of ${maxBytes}`);
+      throw new StoreError(
+        'STORE_VALUE_TOO_LARGE',
+        `value of ${JSON.stringify(key)} is ${bytes} bytes of JSON, over the limit of ${maxBytes}`,
+      );
     }
   }
   return json;

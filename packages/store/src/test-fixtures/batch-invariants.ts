@@ -47,13 +47,21 @@ export async function checkInvariants(store: KeyValueStore): Promise<number> {
     assert.equal(account.id, expected);
     assert.equal(account.numbers.length, NUMBERS_PER_ACCOUNT);
     const owners = await byNumber.getMany(account.numbers);
-    assert.deepEqual(owners, account.numbers.map(() => expected), `index entries of account ${expected} disagree`);
+    assert.deepEqual(
+      owners,
+      account.numbers.map(() => expected),
+      `index entries of account ${expected} disagree`,
+    );
     expected += 1;
   }
   assert.equal(expected - 1, batches, 'the counter matches the accounts');
   assert.equal(await byNumber.count(), batches * NUMBERS_PER_ACCOUNT, 'no index entry without its account');
   const tokenKeys: string[] = [];
   for await (const key of tokens.keys()) tokenKeys.push(key);
-  assert.deepEqual(tokenKeys, batches === 0 ? [] : [`token-${batches}`], 'the delete and the put of each batch went together');
+  assert.deepEqual(
+    tokenKeys,
+    batches === 0 ? [] : [`token-${batches}`],
+    'the delete and the put of each batch went together',
+  );
   return batches;
 }
