@@ -22,13 +22,11 @@ let batches = (await counters.get('batches')) ?? 0;
 for (;;) {
   const id = batches + 1;
   const numbers = Array.from({ length: NUMBERS_PER_ACCOUNT }, (_, index) => numberOf(id, index));
-  const batch = store
-    .batch()
-    .put<Account>(accounts, sortableKey(id), {
-      id,
-      numbers,
-      padding: 'p'.repeat(1000 + Math.floor(Math.random() * 69_000)),
-    });
+  const batch = store.batch().put<Account>(accounts, sortableKey(id), {
+    id,
+    numbers,
+    padding: 'p'.repeat(1000 + Math.floor(Math.random() * 69_000)),
+  });
   for (const number of numbers) batch.put(byNumber, number, id);
   batch
     .put(tokens, `token-${id}`, id)
