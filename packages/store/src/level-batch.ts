@@ -4,6 +4,7 @@ import type { LevelEngine, LevelOperation } from './level-engine.ts';
 import { LevelSublevel } from './level-sublevel.ts';
 import { StoreError } from './store-error.ts';
 
+/** A batch of LevelDB operations, checked as they are added and written as one LevelDB WriteBatch. */
 export class LevelBatch implements Batch {
   readonly #engine: LevelEngine;
   readonly #operations: LevelOperation[] = [];

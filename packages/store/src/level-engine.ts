@@ -13,12 +13,17 @@ export type LevelOperation = { type: 'put'; key: string; value: string } | { typ
 
 /** Limits and flags fixed at open. */
 export interface EngineSettings {
+  /** Directory of the database. */
   readonly location: string;
+  /** Bound on a user key, UTF-8 bytes. */
   readonly maxKeyBytes: number;
+  /** Bound on a value's JSON, UTF-8 bytes. */
   readonly maxValueBytes: number;
+  /** fsync every write. */
   readonly sync: boolean;
 }
 
+/** The open database with its settings and open/closed state. */
 export class LevelEngine {
   readonly db: LevelDatabase;
   readonly settings: EngineSettings;
@@ -30,6 +35,7 @@ export class LevelEngine {
     this.settings = settings;
   }
 
+  /** False once `close()` was called. */
   get isOpen(): boolean {
     return this.#open;
   }
@@ -53,6 +59,7 @@ export class LevelEngine {
     }
   }
 
+  /** Writes `operations` as one atomic LevelDB batch. */
   async write(operations: LevelOperation[]): Promise<void> {
     await this.run(() => this.db.batch(operations, { sync: this.settings.sync }));
   }

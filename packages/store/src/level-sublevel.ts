@@ -23,6 +23,7 @@ interface LevelRange {
   reverse: boolean;
 }
 
+/** A sublevel of a LevelDB store: a key range of the one database (see `key-layout.ts`). */
 export class LevelSublevel<V> implements Sublevel<V> {
   readonly path: readonly string[];
   readonly engine: LevelEngine;
