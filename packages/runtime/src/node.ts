@@ -2,6 +2,7 @@
  * The broker factory and a node's life: start (bounded when a transporter must connect),
  * the services it runs, and a graceful stop on SIGINT/SIGTERM.
  */
+import { connect as tcpConnect } from 'node:net';
 import Moleculer from 'moleculer';
 import type { ServiceBroker } from 'moleculer';
 import type { TalkbusConfig } from './config.ts';
@@ -40,6 +41,9 @@ export function createBroker(config: TalkbusConfig, extra: Partial<Moleculer.Bro
     requestTimeout: config.requestTimeout,
     validator: true,
     errorRegenerator: new TalkbusRegenerator(),
+    // Moleculer retries a failed first connect every 5 s for ever, even after stop(); startNode
+    // waits for the server itself (bounded) instead.
+    transit: { disableReconnect: true },
     skipProcessEventRegistration: true,
     // A node that vanishes (kill -9) is noticed by missed heartbeats within ~heartbeatTimeout.
     heartbeatInterval: 2,
@@ -75,6 +79,13 @@ export async function startNode(
       );
     }
   }
+  if (config.transporter && !(await reachable(config.transporter, config.connectTimeout))) {
+    throw new NodeStartError(
+      'TRANSPORTER_UNREACHABLE',
+      `Cannot connect to ${config.transporter} within ${config.connectTimeout} ms: is nats-server running there? ` +
+        '(set TALKBUS_TRANSPORTER, or unset it to run embedded)',
+    );
+  }
   const broker = createBroker(config, extra);
   for (const name of names) broker.createService(factories[name]!({ config }));
 
@@ -103,6 +114,28 @@ export async function startNode(
       return stopping;
     },
   };
+}
+
+/** Whether a TCP connection to the transporter's host:port succeeds within `timeoutMs`, retrying. */
+async function reachable(url: string, timeoutMs: number): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = tcpConnect({ host, port: Number(port || 4222), timeout: Math.max(50, deadline - Date.now()) });
+      const done = (result: boolean) => {
+        socket.destroy();
+        resolve(result);
+      };
+      socket.once('connect', () => done(true));
+      socket.once('timeout', () => done(false));
+      socket.once('error', () => done(false));
+    });
+    if (ok) return true;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now()))));
+  }
+  return false;
 }
 
 /** The services a node runs when the config does not say: all, with license-server only in server mode. */

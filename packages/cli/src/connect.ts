@@ -1,0 +1,42 @@
+/**
+ * How a CLI command reaches talkbus: over NATS to a running cluster (a service-less client
+ * node), or, without a transporter, an embedded node with every service on the data directory.
+ */
+import { loadConfig, startNode, type TalkbusConfig, type TalkbusNode } from '@talkbus/runtime';
+import { serviceFactories } from './services.ts';
+
+/** Config overrides from the shared connection flags. */
+export function configFromFlags(values: {
+  transporter?: string | undefined;
+  'data-dir'?: string | undefined;
+  'node-id'?: string | undefined;
+  config?: string | undefined;
+}, extra: Record<string, unknown> = {}): TalkbusConfig {
+  const overrides: Record<string, unknown> = { ...extra };
+  if (values.transporter) overrides.transporter = values.transporter;
+  if (values['data-dir']) overrides.dataDir = values['data-dir'];
+  if (values['node-id']) overrides.nodeID = values['node-id'];
+  return loadConfig({ ...(values.config ? { file: values.config } : {}), overrides });
+}
+
+/**
+ * A node for a one-shot command. With a transporter it runs no services (it only calls and
+ * listens); embedded, it runs them all, quietly.
+ */
+export async function connect(config: TalkbusConfig): Promise<TalkbusNode> {
+  const quiet: TalkbusConfig = { ...config, log: { ...config.log, level: process.env.TALKBUS_LOG_LEVEL ? config.log.level : 'warn' } };
+  if (config.transporter) {
+    return startNode({ ...quiet, services: [] }, serviceFactories);
+  }
+  return startNode(quiet, serviceFactories);
+}
+
+/** Waits until the service owning `action` is reachable, within `timeout` ms. */
+export async function waitForAction(node: TalkbusNode, action: string, timeout: number): Promise<void> {
+  const service = action.slice(0, action.lastIndexOf('.')).split('.')[0]!;
+  await node.broker.waitForServices(service, timeout).catch(() => {
+    throw Object.assign(new Error(`No node runs the '${service}' service (waited ${timeout} ms). Is talkbus running, and on the same transporter?`), {
+      code: 'SERVICE_NOT_AVAILABLE',
+    });
+  });
+}

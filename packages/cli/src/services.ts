@@ -1,0 +1,14 @@
+/**
+ * Every service this build of talkbus knows, by name. The CLI is the composition root: the only
+ * project allowed to import services (Nx tag `type:app`).
+ */
+import type { ServiceFactory } from '@talkbus/runtime';
+import { createLicenseServerService, createLicenseService } from '@talkbus/service-license';
+import { createProfileService } from '@talkbus/service-profile';
+
+/** Service name → factory. `license-server` runs by default only when `license.mode` is `server`. */
+export const serviceFactories: Record<string, ServiceFactory> = {
+  profile: createProfileService,
+  license: createLicenseService,
+  'license-server': createLicenseServerService,
+};
