@@ -53,7 +53,9 @@ export const provisioningSpec = {
   loginMode: param(t.enum(['server', 'local'] as const), 'server', 'server: REGISTER; local: no registration (§5.3.2)'),
   subscribeRegistration: param(t.boolean(), false, 'SUBSCRIBE to the reg event package after login (§5.3.5)'),
   authUser: param(t.string({ max: 128 }), '', 'Digest user name; empty uses sipUser'),
-  authPassword: param(t.string({ max: 256 }), '', 'Digest password', true),
+  // `convert`: a numeric password sent as a JSON number (CLI, HTTP) is taken as its string, so the
+  // broker never refuses it with a ValidationError that carries (and logs) the value.
+  authPassword: param({ ...t.string({ max: 256 }), convert: true } as Rule<string>, '', 'Digest password', true),
   realm: param(t.string({ max: 255 }), '', 'Digest realm to answer; empty answers any'),
   registrationExpires: param(t.integer({ min: 60, max: 86400 }), 3600, 'Requested registration expiry'),
   keepAliveInterval: param(t.integer({ min: 0, max: 3600 }), 30, 'NAT keep-alive interval (CRLF/OPTIONS); 0 = off'),
