@@ -26,7 +26,9 @@ function shown(url: URL): string {
 }
 
 function unreachable(url: URL, why: string): TalkbusError {
-  return new TalkbusError(ErrorCode.LICENSE_SERVER_UNREACHABLE, `License server ${shown(url)} ${why}`, { url: shown(url) });
+  return new TalkbusError(ErrorCode.LICENSE_SERVER_UNREACHABLE, `License server ${shown(url)} ${why}`, {
+    url: shown(url),
+  });
 }
 
 /**
@@ -49,13 +51,19 @@ export function postLicenseServer(url: URL, body: unknown, options: LicenseHttpR
     };
     const req = transport.request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), accept: 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        accept: 'application/json',
+      },
     });
     const timer = setTimeout(() => {
       finish(unreachable(url, `did not answer within ${options.timeoutMs} ms.`));
       req.destroy();
     }, options.timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => finish(unreachable(url, `cannot be reached: ${err.code ?? err.message}.`)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish(unreachable(url, `cannot be reached: ${err.code ?? err.message}.`)),
+    );
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -83,7 +91,10 @@ export function postLicenseServer(url: URL, body: unknown, options: LicenseHttpR
         }
         const error = (value as { error?: { code?: unknown; message?: unknown; data?: unknown } } | null)?.error;
         if (error && isErrorCode(error.code)) {
-          const data = error.data && typeof error.data === 'object' && !Array.isArray(error.data) ? (error.data as Record<string, unknown>) : {};
+          const data =
+            error.data && typeof error.data === 'object' && !Array.isArray(error.data)
+              ? (error.data as Record<string, unknown>)
+              : {};
           finish(new TalkbusError(error.code, String(error.message ?? error.code), data));
           return;
         }

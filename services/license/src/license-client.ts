@@ -49,7 +49,10 @@ export interface LicenseClientOptions {
   /** Bound on one HTTP exchange with the server, in ms. */
   httpTimeoutMs: number;
   /** Calls a `license-server.*` action over the broker. */
-  callServer(action: 'license-server.issue' | 'license-server.release', params: Record<string, unknown>): Promise<unknown>;
+  callServer(
+    action: 'license-server.issue' | 'license-server.release',
+    params: Record<string, unknown>,
+  ): Promise<unknown>;
   emit<N extends EventName>(name: N, payload: EventMap[N]): Promise<void>;
   logger: { info(...args: unknown[]): void; warn(...args: unknown[]): void };
 }
@@ -57,7 +60,10 @@ export interface LicenseClientOptions {
 /** `CODE: message` of any error, for an event's `reason`. */
 export function reasonOf(err: unknown): string {
   const e = err as { name?: string; type?: unknown; message?: unknown };
-  const code = e?.name === 'TalkbusError' && typeof e.type === 'string' ? e.type : (typeof e?.type === 'string' && e.type) || e?.name || 'ERROR';
+  const code =
+    e?.name === 'TalkbusError' && typeof e.type === 'string'
+      ? e.type
+      : (typeof e?.type === 'string' && e.type) || e?.name || 'ERROR';
   return `${code}: ${typeof e?.message === 'string' ? e.message : String(err)}`;
 }
 
@@ -122,9 +128,13 @@ export class LicenseClient {
     const file = await resolveLicensePath(params.path, this.#options.licensePath, this.#options.dataDir);
     const text = (await licenseFileExists(file)) ? await readLicenseText(file) : null;
     if (text === null) {
-      throw new TalkbusError(ErrorCode.LICENSE_FILE_NOT_FOUND, `There is no license file at ${file}, so there is nothing to deactivate.`, {
-        path: file,
-      });
+      throw new TalkbusError(
+        ErrorCode.LICENSE_FILE_NOT_FOUND,
+        `There is no license file at ${file}, so there is nothing to deactivate.`,
+        {
+          path: file,
+        },
+      );
     }
     // Read only to name the seat to the server; never deletes a file that is not a license.
     const licenseId = decodeUnverifiedPayload(parseLicenseFile(text)).licenseId;
@@ -144,20 +154,33 @@ export class LicenseClient {
       const answer =
         server === 'broker'
           ? await this.#viaBroker('license-server.issue', { key, deviceId })
-          : await postLicenseServer(endpointUrl(server, 'v1/activate'), { key, deviceId }, { timeoutMs: this.#options.httpTimeoutMs });
+          : await postLicenseServer(
+              endpointUrl(server, 'v1/activate'),
+              { key, deviceId },
+              { timeoutMs: this.#options.httpTimeoutMs },
+            );
       // Trust nothing the server sent until it verifies with the configured key and names this device.
       const license = checkLicense(answer, this.#check());
       const licenseFile: LicenseFile = parseLicenseFile(answer);
       try {
         await writeLicenseFileAtomic(file, licenseFile);
       } catch (err) {
-        throw new TalkbusError(ErrorCode.STORAGE_FAILED, `Cannot write the license to ${file}: ${(err as Error).message}`, { path: file });
+        throw new TalkbusError(
+          ErrorCode.STORAGE_FAILED,
+          `Cannot write the license to ${file}: ${(err as Error).message}`,
+          { path: file },
+        );
       }
       this.#options.logger.info(`License ${license.licenseId} activated for device ${deviceId}, saved to ${file}`);
       await this.#options.emit('license.activated', { activated: true, reason: null, license, path: file });
     } catch (err) {
       this.#options.logger.warn(`License activation failed: ${reasonOf(err)}`);
-      await this.#options.emit('license.activated', { activated: false, reason: reasonOf(err), license: null, path: file });
+      await this.#options.emit('license.activated', {
+        activated: false,
+        reason: reasonOf(err),
+        license: null,
+        path: file,
+      });
     }
   }
 
@@ -168,10 +191,14 @@ export class LicenseClient {
       const answer =
         server === 'broker'
           ? await this.#viaBroker('license-server.release', params)
-          : await postLicenseServer(endpointUrl(server, 'v1/deactivate'), params, { timeoutMs: this.#options.httpTimeoutMs });
+          : await postLicenseServer(endpointUrl(server, 'v1/deactivate'), params, {
+              timeoutMs: this.#options.httpTimeoutMs,
+            });
       if ((answer as { released?: unknown } | null)?.released !== true) {
         // The server holds no such seat (already released, or another server): the device is free either way.
-        this.#options.logger.info(`License server held no seat for license ${licenseId}; deleting the local file anyway`);
+        this.#options.logger.info(
+          `License server held no seat for license ${licenseId}; deleting the local file anyway`,
+        );
       }
       await deleteLicenseFile(file);
       this.#options.logger.info(`Device ${deviceId} deactivated; license ${licenseId} removed from ${file}`);
@@ -183,15 +210,22 @@ export class LicenseClient {
     }
   }
 
-  async #viaBroker(action: 'license-server.issue' | 'license-server.release', params: Record<string, unknown>): Promise<unknown> {
+  async #viaBroker(
+    action: 'license-server.issue' | 'license-server.release',
+    params: Record<string, unknown>,
+  ): Promise<unknown> {
     try {
       return await this.#options.callServer(action, params);
     } catch (err) {
       const name = (err as { name?: string })?.name ?? '';
       if (UNREACHABLE_ERRORS.has(name)) {
-        throw new TalkbusError(ErrorCode.LICENSE_SERVER_UNREACHABLE, `No license server answered on the broker (${reasonOf(err)}).`, {
-          action,
-        });
+        throw new TalkbusError(
+          ErrorCode.LICENSE_SERVER_UNREACHABLE,
+          `No license server answered on the broker (${reasonOf(err)}).`,
+          {
+            action,
+          },
+        );
       }
       throw err;
     }
@@ -199,7 +233,8 @@ export class LicenseClient {
 
   #check() {
     const { publicKey, deviceId, now } = this.#options;
-    if (!publicKey) throw new TalkbusError(ErrorCode.LICENSE_WRONG_MODE, 'No license.publicKey is configured on this node.');
+    if (!publicKey)
+      throw new TalkbusError(ErrorCode.LICENSE_WRONG_MODE, 'No license.publicKey is configured on this node.');
     return { publicKey, deviceId, now: now() };
   }
 
@@ -216,6 +251,8 @@ export class LicenseClient {
 
   #enqueue(task: () => Promise<void>): void {
     // Tasks end in an event whatever happens; only a failing emit can get here, and it must not stop the queue.
-    this.#tail = this.#tail.then(task).catch((err: unknown) => this.#options.logger.warn(`License event could not be emitted: ${reasonOf(err)}`));
+    this.#tail = this.#tail
+      .then(task)
+      .catch((err: unknown) => this.#options.logger.warn(`License event could not be emitted: ${reasonOf(err)}`));
   }
 }

@@ -17,7 +17,11 @@ export const DEFAULT_LICENSE_FILE_NAME = 'license.json';
  * an existing directory → `<dir>/license.json` (the guide's `Mtc_LcsActivate` takes the directory
  * the license is saved in, §3.1.4).
  */
-export async function resolveLicensePath(given: string | undefined, configured: string, baseDir: string): Promise<string> {
+export async function resolveLicensePath(
+  given: string | undefined,
+  configured: string,
+  baseDir: string,
+): Promise<string> {
   if (given === undefined) return configured;
   const absolute = path.resolve(baseDir, given);
   const info = await stat(absolute).catch(() => null);
@@ -34,22 +38,35 @@ export async function readLicenseText(file: string): Promise<string | null> {
     handle = await open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new TalkbusError(ErrorCode.LICENSE_MALFORMED, `Cannot read the license file ${file}: ${(err as Error).message}`, { path: file });
+    throw new TalkbusError(
+      ErrorCode.LICENSE_MALFORMED,
+      `Cannot read the license file ${file}: ${(err as Error).message}`,
+      { path: file },
+    );
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new TalkbusError(ErrorCode.LICENSE_MALFORMED, `${file} is not a regular file.`, { path: file });
+    if (!info.isFile())
+      throw new TalkbusError(ErrorCode.LICENSE_MALFORMED, `${file} is not a regular file.`, { path: file });
     if (info.size > MAX_LICENSE_FILE_BYTES) {
-      throw new TalkbusError(ErrorCode.LICENSE_MALFORMED, `The license file ${file} is larger than ${MAX_LICENSE_FILE_BYTES} bytes.`, {
-        path: file,
-      });
+      throw new TalkbusError(
+        ErrorCode.LICENSE_MALFORMED,
+        `The license file ${file} is larger than ${MAX_LICENSE_FILE_BYTES} bytes.`,
+        {
+          path: file,
+        },
+      );
     }
     const buffer = Buffer.alloc(MAX_LICENSE_FILE_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytesRead).toString('utf8');
   } catch (err) {
     if (err instanceof TalkbusError) throw err;
-    throw new TalkbusError(ErrorCode.LICENSE_MALFORMED, `Cannot read the license file ${file}: ${(err as Error).message}`, { path: file });
+    throw new TalkbusError(
+      ErrorCode.LICENSE_MALFORMED,
+      `Cannot read the license file ${file}: ${(err as Error).message}`,
+      { path: file },
+    );
   } finally {
     await handle.close();
   }

@@ -45,7 +45,8 @@ export function parseLicenseFile(input: string | unknown): LicenseFile {
       throw malformed(`The license file is not JSON: ${(err as Error).message}`);
     }
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw malformed('The license file must be a JSON object.');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw malformed('The license file must be a JSON object.');
   const { payload, signature } = value as Record<string, unknown>;
   if (typeof payload !== 'string' || !BASE64URL.test(payload) || payload.length > MAX_LICENSE_FILE_BYTES) {
     throw malformed("The license file's 'payload' must be a base64url string.");
@@ -72,20 +73,23 @@ function decodePayload(bytes: Buffer): LicensePayload {
   } catch {
     throw malformed('The license payload is not JSON.');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw malformed('The license payload must be an object.');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw malformed('The license payload must be an object.');
   const p = value as Record<string, unknown>;
   if (p.format !== LICENSE_FORMAT) {
     throw malformed(`The license format ${JSON.stringify(p.format)} is not ${LICENSE_FORMAT}.`, { format: p.format });
   }
   const text = (name: string, max: number) => {
     const v = p[name];
-    if (typeof v !== 'string' || v.length < 1 || v.length > max) throw malformed(`The license payload's '${name}' is missing or invalid.`);
+    if (typeof v !== 'string' || v.length < 1 || v.length > max)
+      throw malformed(`The license payload's '${name}' is missing or invalid.`);
     return v;
   };
   const time = (name: string, nullable: boolean) => {
     const v = p[name];
     if (nullable && v === null) return null;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw malformed(`The license payload's '${name}' is missing or invalid.`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw malformed(`The license payload's '${name}' is missing or invalid.`);
     return v;
   };
   const keyId = text('keyId', 16);
@@ -129,17 +133,25 @@ export function checkLicense(input: string | unknown, check: LicenseCheck): Lice
   }
   const payload = decodePayload(bytes);
   if (payload.expiresAt !== null && check.now >= payload.expiresAt) {
-    throw new TalkbusError(ErrorCode.LICENSE_EXPIRED, `The license expired at ${new Date(payload.expiresAt).toISOString()}.`, {
-      licenseId: payload.licenseId,
-      expiresAt: payload.expiresAt,
-    });
+    throw new TalkbusError(
+      ErrorCode.LICENSE_EXPIRED,
+      `The license expired at ${new Date(payload.expiresAt).toISOString()}.`,
+      {
+        licenseId: payload.licenseId,
+        expiresAt: payload.expiresAt,
+      },
+    );
   }
   if (payload.deviceId !== check.deviceId) {
-    throw new TalkbusError(ErrorCode.LICENSE_OTHER_DEVICE, `The license was issued to device ${payload.deviceId}, not to this device (${check.deviceId}).`, {
-      licenseId: payload.licenseId,
-      licenseDeviceId: payload.deviceId,
-      deviceId: check.deviceId,
-    });
+    throw new TalkbusError(
+      ErrorCode.LICENSE_OTHER_DEVICE,
+      `The license was issued to device ${payload.deviceId}, not to this device (${check.deviceId}).`,
+      {
+        licenseId: payload.licenseId,
+        licenseDeviceId: payload.deviceId,
+        deviceId: check.deviceId,
+      },
+    );
   }
   return payload;
 }

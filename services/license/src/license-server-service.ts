@@ -25,7 +25,10 @@ export interface LicenseServerServiceOptions {
  * Makes the `license-server` service. It runs in whatever license mode its node has (the node
  * starts it by default only in `server` mode); its store is `<dataDir>/license-server`.
  */
-export function createLicenseServerService(context: ServiceContext, options: LicenseServerServiceOptions = {}): ServiceSchema {
+export function createLicenseServerService(
+  context: ServiceContext,
+  options: LicenseServerServiceOptions = {},
+): ServiceSchema {
   const { config } = context;
   let state: LicenseServerState | undefined;
   let httpServer: LicenseHttpServer | undefined;

@@ -51,7 +51,11 @@ export function createLicenseService(context: ServiceContext, options: LicenseSe
           publicKey = loadPublicKey(config.license.publicKey);
         } catch (err) {
           if (!(err instanceof SigningKeyError)) throw err;
-          throw new ConfigError('license.publicKey', 'configuration', `${err.message} (client mode checks licenses with it)`);
+          throw new ConfigError(
+            'license.publicKey',
+            'configuration',
+            `${err.message} (client mode checks licenses with it)`,
+          );
         }
       }
       client = new LicenseClient({
@@ -67,13 +71,19 @@ export function createLicenseService(context: ServiceContext, options: LicenseSe
         logger: this.logger,
       });
       if (config.license.mode !== 'client') {
-        this.logger.info(`License checks are off on this node (license.mode=${config.license.mode}); device ID ${deviceId}`);
+        this.logger.info(
+          `License checks are off on this node (license.mode=${config.license.mode}); device ID ${deviceId}`,
+        );
         return;
       }
       try {
         const status = await client.verify();
-        const until = status.license?.expiresAt ? `until ${new Date(status.license.expiresAt).toISOString()}` : 'with no expiry';
-        this.logger.info(`License ${status.license?.licenseId} (${status.license?.product}) is valid for device ${deviceId} ${until}`);
+        const until = status.license?.expiresAt
+          ? `until ${new Date(status.license.expiresAt).toISOString()}`
+          : 'with no expiry';
+        this.logger.info(
+          `License ${status.license?.licenseId} (${status.license?.product}) is valid for device ${deviceId} ${until}`,
+        );
       } catch (err) {
         // Not fatal: the application learns it from license.verify and activates (guide §3.1.2).
         this.logger.warn(

@@ -86,7 +86,12 @@ export async function startLicenseHttpServer(options: LicenseHttpOptions): Promi
       res.on('error', () => undefined);
       // Our own bound as well: Node checks requestTimeout only every connectionsCheckingInterval.
       const timer = setTimeout(() => {
-        send(res, 408, { error: { code: 'REQUEST_TIMEOUT', message: `The request took longer than ${requestTimeoutMs} ms.` } }, true);
+        send(
+          res,
+          408,
+          { error: { code: 'REQUEST_TIMEOUT', message: `The request took longer than ${requestTimeoutMs} ms.` } },
+          true,
+        );
       }, requestTimeoutMs);
       pending.add(timer);
       res.once('close', () => {
@@ -109,7 +114,8 @@ export async function startLicenseHttpServer(options: LicenseHttpOptions): Promi
     }
     const route = routes[pathname];
     try {
-      if (!route) throw new HttpError(404, 'NOT_FOUND', `No such endpoint: ${req.method ?? ''} ${pathname.slice(0, 200)}`);
+      if (!route)
+        throw new HttpError(404, 'NOT_FOUND', `No such endpoint: ${req.method ?? ''} ${pathname.slice(0, 200)}`);
       if (req.method !== route.method) {
         res.setHeader('allow', route.method);
         throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${pathname} takes ${route.method}.`);
@@ -131,7 +137,12 @@ export async function startLicenseHttpServer(options: LicenseHttpOptions): Promi
   });
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(new Error(`License HTTP endpoint cannot listen on ${options.host}:${options.port}: ${err.message}`, { cause: err }));
+    const onError = (err: Error) =>
+      reject(
+        new Error(`License HTTP endpoint cannot listen on ${options.host}:${options.port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
     server.once('error', onError);
     server.listen(options.port, options.host, () => {
       server.off('error', onError);
@@ -169,7 +180,8 @@ async function readJsonObject(req: IncomingMessage, max: number): Promise<Record
   } catch (err) {
     throw new HttpError(400, 'BAD_REQUEST', `The body is not JSON: ${(err as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HttpError(400, 'BAD_REQUEST', 'The body must be a JSON object.');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new HttpError(400, 'BAD_REQUEST', 'The body must be a JSON object.');
   return value as Record<string, unknown>;
 }
 
@@ -225,7 +237,11 @@ function errorResponse(err: unknown, logger: HttpLogger): { status: number; body
     return { status, body: { error: { code: e.type, message: e.message, data: e.data } }, close: false };
   }
   if (e?.name === 'ValidationError') {
-    return { status: 400, body: { error: { code: 'VALIDATION_ERROR', message: e.message, data: e.data } }, close: false };
+    return {
+      status: 400,
+      body: { error: { code: 'VALIDATION_ERROR', message: e.message, data: e.data } },
+      close: false,
+    };
   }
   logger.error('License HTTP handler failed', err);
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error.' } }, close: false };

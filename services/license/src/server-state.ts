@@ -12,7 +12,13 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ErrorCode, TalkbusError, type LicenseFile, type LicensePayload, type ProductKeyInfo } from '@talkbus/contracts';
+import {
+  ErrorCode,
+  TalkbusError,
+  type LicenseFile,
+  type LicensePayload,
+  type ProductKeyInfo,
+} from '@talkbus/contracts';
 import { Store, type KeyValueStore, type Sublevel } from '@talkbus/store';
 import { LICENSE_FORMAT, signLicense } from './license-file.ts';
 import { generateSigningKeyPair, keyPairFromPrivatePem, type SigningKeyPair } from './signing.ts';
@@ -97,7 +103,9 @@ export class LicenseServerState {
     let fromFile: SigningKeyPair | undefined;
     if (options.privateKeyPath) {
       const pem = await readFile(options.privateKeyPath, 'utf8').catch((err: Error) => {
-        throw new Error(`license.privateKeyPath: cannot read ${options.privateKeyPath}: ${err.message}`, { cause: err });
+        throw new Error(`license.privateKeyPath: cannot read ${options.privateKeyPath}: ${err.message}`, {
+          cause: err,
+        });
       });
       try {
         fromFile = keyPairFromPrivatePem(pem);
@@ -129,13 +137,22 @@ export class LicenseServerState {
   }
 
   /** Adds a product key, or changes the product, seat count and validity of a known one. */
-  addKey(input: { key: string; product: string; seats: number; validDays?: number | undefined }): Promise<ProductKeyInfo> {
+  addKey(input: {
+    key: string;
+    product: string;
+    seats: number;
+    validDays?: number | undefined;
+  }): Promise<ProductKeyInfo> {
     return this.#exclusive(async () => {
       const keyHash = hashProductKey(input.key);
       const keyId = keyHash.slice(0, 16);
       const prior = await this.#keys.get(keyId);
       if (prior && prior.keyHash !== keyHash) {
-        throw new TalkbusError(ErrorCode.INTERNAL, `Key ID ${keyId} is taken by another product key; use another key.`, { keyId });
+        throw new TalkbusError(
+          ErrorCode.INTERNAL,
+          `Key ID ${keyId} is taken by another product key; use another key.`,
+          { keyId },
+        );
       }
       const record: KeyRecord = {
         keyId,
@@ -180,10 +197,14 @@ export class LicenseServerState {
         }
       } else {
         if (record.used >= record.seats) {
-          throw new TalkbusError(ErrorCode.LICENSE_NO_SEATS, `All ${record.seats} seats of product key ${record.keyId} are in use.`, {
-            keyId: record.keyId,
-            seats: record.seats,
-          });
+          throw new TalkbusError(
+            ErrorCode.LICENSE_NO_SEATS,
+            `All ${record.seats} seats of product key ${record.keyId} are in use.`,
+            {
+              keyId: record.keyId,
+              seats: record.seats,
+            },
+          );
         }
         binding = {
           licenseId: `lic-${randomBytes(12).toString('hex')}`,
@@ -218,7 +239,11 @@ export class LicenseServerState {
    * @returns `released: false` when the device held no matching seat
    * @throws TalkbusError `LICENSE_UNKNOWN_KEY` when `key` is given and not known
    */
-  release(input: { deviceId: string; licenseId?: string | undefined; key?: string | undefined }): Promise<{ released: boolean }> {
+  release(input: {
+    deviceId: string;
+    licenseId?: string | undefined;
+    key?: string | undefined;
+  }): Promise<{ released: boolean }> {
     return this.#exclusive(async () => {
       const deviceKeys = this.#deviceKeys(input.deviceId);
       const onlyKeyId = input.key === undefined ? undefined : (await this.#findKey(input.key)).keyId;
@@ -254,7 +279,14 @@ export class LicenseServerState {
   async #info(record: KeyRecord): Promise<ProductKeyInfo> {
     const devices: string[] = [];
     for await (const deviceId of this.#seats(record.keyId).keys()) devices.push(deviceId);
-    return { keyId: record.keyId, product: record.product, seats: record.seats, used: record.used, validDays: record.validDays, devices };
+    return {
+      keyId: record.keyId,
+      product: record.product,
+      seats: record.seats,
+      used: record.used,
+      validDays: record.validDays,
+      devices,
+    };
   }
 
   #seats(keyId: string): Sublevel<SeatBinding> {

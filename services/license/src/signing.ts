@@ -53,13 +53,18 @@ export function keyPairFromPrivatePem(privateKeyPem: string): SigningKeyPair {
  */
 export function loadPublicKey(setting: string): KeyObject {
   const trimmed = setting.trim();
-  if (!trimmed) throw new SigningKeyError('it is empty: set it to the license server\'s Ed25519 public key (PEM) or a file holding it');
+  if (!trimmed)
+    throw new SigningKeyError(
+      "it is empty: set it to the license server's Ed25519 public key (PEM) or a file holding it",
+    );
   let pem = trimmed;
   if (!trimmed.startsWith('-----BEGIN')) {
     try {
       pem = readFileSync(trimmed, 'utf8');
     } catch (err) {
-      throw new SigningKeyError(`it is neither PEM text nor a readable file (${(err as Error).message})`, { cause: err });
+      throw new SigningKeyError(`it is neither PEM text nor a readable file (${(err as Error).message})`, {
+        cause: err,
+      });
     }
   }
   let key: KeyObject;
