@@ -16,13 +16,7 @@ import {
 import type { LicenseMode } from '@talkbus/runtime';
 import { endpointUrl, postLicenseServer } from './http-client.ts';
 import { checkLicense, decodeUnverifiedPayload, parseLicenseFile } from './license-file.ts';
-import {
-  deleteLicenseFile,
-  licenseFileExists,
-  readLicenseText,
-  resolveLicensePath,
-  writeLicenseFileAtomic,
-} from './license-file-io.ts';
+import { deleteLicenseFile, readLicenseText, resolveLicensePath, writeLicenseFileAtomic } from './license-file-io.ts';
 
 /** Broker errors that mean "no server answered", not "the server said no". */
 const UNREACHABLE_ERRORS = new Set([
@@ -126,7 +120,7 @@ export class LicenseClient {
   async deactivateDevice(params: { server: string; path?: string | undefined }): Promise<{ accepted: true }> {
     this.#assertCanChange();
     const file = await resolveLicensePath(params.path, this.#options.licensePath, this.#options.dataDir);
-    const text = (await licenseFileExists(file)) ? await readLicenseText(file) : null;
+    const text = await readLicenseText(file);
     if (text === null) {
       throw new TalkbusError(
         ErrorCode.LICENSE_FILE_NOT_FOUND,

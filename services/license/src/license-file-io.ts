@@ -72,11 +72,6 @@ export async function readLicenseText(file: string): Promise<string | null> {
   }
 }
 
-/** Whether a file (of any kind) exists at `file`. */
-export async function licenseFileExists(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => null)) !== null;
-}
-
 /** Writes a license file atomically (temp file, fsync, rename, fsync of the directory). */
 export async function writeLicenseFileAtomic(file: string, license: LicenseFile): Promise<void> {
   const dir = path.dirname(file);
