@@ -1,0 +1,51 @@
+/**
+ * @talkbus/sip — the public API of the SIP stack. Only this file is imported by other
+ * packages (STYLE.md §1). Layers so far: URIs and messages (RFC 3261 §7, §19, §20, §25).
+ */
+
+// Errors
+export { SipErrorCode, SipParseError, type SipParseErrorOptions } from './errors.ts';
+
+// URIs
+export { SipUri, UriParams, escapeUser, type SipUriInit, type UriHeader } from './uri/sip-uri.ts';
+export { TelUri, stripVisualSeparators, type TelUriInit } from './uri/tel-uri.ts';
+export { AbsoluteUri, parseUri, tryParseUri, MAX_URI_LENGTH, type Uri } from './uri/uri.ts';
+export { uriEquals } from './uri/compare.ts';
+export { escapeUri, unescapeUri } from './uri/escape.ts';
+export { hostKind, isIpAddress, HostKind } from './uri/host.ts';
+export { formatDialUri, DialMode, LOCAL_LOGIN_USER, type DialUriOptions } from './uri/dial-string.ts';
+
+// Parameters and lexical helpers
+export { Params, type ParamEntry } from './syntax/params.ts';
+export { quote, unquote, splitList } from './syntax/scanner.ts';
+
+// Messages
+export { SipHeaders, unfold, type HeaderField } from './message/headers.ts';
+export { canonicalName, headerKey, isListHeader } from './message/header-names.ts';
+export { SipRequest, SipResponse, type SipMessage, type SipRequestInit, type SipResponseInit, type HeadersInit } from './message/message.ts';
+export { parseMessage, isKeepAlive, type ParseOptions } from './message/parser.ts';
+export { DEFAULT_LIMITS, type SipLimits } from './message/header-section.ts';
+export { SIP_VERSION } from './message/start-line.ts';
+export { serializeMessage, serializeHead, type SerializeOptions } from './message/serializer.ts';
+export { StreamFramer, type StreamFramerHandler, type KeepAliveKind } from './message/stream-framer.ts';
+export { validateRequest, validateResponse, validateMessage, checkRequire, unsupportedRequirements, type ValidateRequestOptions } from './message/validate.ts';
+export { createResponse, type CreateResponseOptions } from './message/response.ts';
+export { defaultReasonPhrase } from './message/reason-phrases.ts';
+export { parseMultipart, buildMultipart, MAX_PARTS, type BodyPart, type BodyPartInit } from './message/multipart.ts';
+
+// Header values
+export { formatVia, isRfc3261Branch, BRANCH_MAGIC_COOKIE, parseViaValue, type Via, type ViaInit } from './message/values/via.ts';
+export { formatNameAddr, parseNameAddr, type NameAddr, type FromTo, type ContactValue, type ContactHeader } from './message/values/name-addr.ts';
+export { MAX_DELTA_SECONDS, parseDeltaSeconds, type CSeq, type RAck } from './message/values/numbers.ts';
+export { digestChallenge, formatAuthValue, parseAuthValue, type AuthValue, type DigestChallenge } from './message/values/auth.ts';
+export {
+  parseContentTypeValue,
+  type ContentType,
+  type EventHeader,
+  type Reason,
+  type Replaces,
+  type RetryAfter,
+  type SessionExpires,
+  type SubscriptionState,
+} from './message/values/token-params.ts';
+export { formatDate } from './message/values/date.ts';

@@ -1,0 +1,191 @@
+/**
+ * The header fields of one message, in wire order, with their raw text. Values are parsed
+ * only when a typed accessor asks (SIP.js `src/core/messages/parser.ts` does the same), and the
+ * parsed result is cached per header until that header changes.
+ */
+import { splitList } from '../syntax/scanner.ts';
+import { canonicalName, headerKey, isListHeader } from './header-names.ts';
+
+/** One header field line (possibly folded over several wire lines). */
+export interface HeaderField {
+  /** Name as it appeared on the wire, or the canonical name for headers added by code. */
+  readonly name: string;
+  /** Lower-cased full name (compact forms expanded): the lookup key. */
+  readonly key: string;
+  /**
+   * The value exactly as on the wire, after the colon and leading whitespace, without trailing
+   * whitespace. Folds (CRLF + whitespace) are kept, so unknown headers survive a round trip
+   * byte for byte; RFC 3261 §7.3.1 makes a fold equal to one SP for every reader.
+   */
+  readonly raw: string;
+}
+
+/** Removes the line breaks of folded lines, keeping the whitespace that follows them (§7.3.1). */
+export function unfold(raw: string): string {
+  return raw.indexOf('\n') < 0 ? raw : raw.replace(/\r?\n/g, '');
+}
+
+/** An ordered, case-insensitive header list with a per-header cache of parsed values. */
+export class SipHeaders implements Iterable<HeaderField> {
+  /** Fields in wire order. Mutate through the methods so the cache stays right. */
+  readonly fields: HeaderField[];
+  private cache: Map<string, unknown> | undefined;
+
+  /** @param fields initial fields, in order */
+  constructor(fields: HeaderField[] = []) {
+    this.fields = fields;
+    this.cache = undefined;
+  }
+
+  /** Builds a field for `name` (any spelling, compact forms too) with a raw value. */
+  static field(name: string, value: string): HeaderField {
+    return { name: canonicalName(name), key: headerKey(name), raw: value };
+  }
+
+  /** Number of fields. */
+  get size(): number {
+    return this.fields.length;
+  }
+
+  [Symbol.iterator](): Iterator<HeaderField> {
+    return this.fields[Symbol.iterator]();
+  }
+
+  /** True if at least one field has this name. */
+  has(name: string): boolean {
+    const key = headerKey(name);
+    for (const field of this.fields) if (field.key === key) return true;
+    return false;
+  }
+
+  /** How many fields have this name (a comma list counts once). */
+  count(name: string): number {
+    const key = headerKey(name);
+    let n = 0;
+    for (const field of this.fields) if (field.key === key) n++;
+    return n;
+  }
+
+  /** The first field's value (unfolded), or undefined. */
+  get(name: string): string | undefined {
+    const key = headerKey(name);
+    for (const field of this.fields) if (field.key === key) return unfold(field.raw);
+    return undefined;
+  }
+
+  /** Every field of this name, in order. */
+  getFields(name: string): HeaderField[] {
+    const key = headerKey(name);
+    const out: HeaderField[] = [];
+    for (const field of this.fields) if (field.key === key) out.push(field);
+    return out;
+  }
+
+  /** Every field value (unfolded) of this name, in order. */
+  getAll(name: string): string[] {
+    return this.getFields(name).map((f) => unfold(f.raw));
+  }
+
+  /**
+   * Every value of this name: list headers (§7.3.1) are split at top-level commas and trimmed,
+   * others come back one per field. Empty list elements are dropped.
+   */
+  values(name: string): string[] {
+    const key = headerKey(name);
+    const out: string[] = [];
+    const split = isListHeader(key);
+    for (const field of this.fields) {
+      if (field.key !== key) continue;
+      if (!split) {
+        out.push(unfold(field.raw).trim());
+        continue;
+      }
+      for (const part of splitList(unfold(field.raw))) {
+        const trimmed = part.trim();
+        if (trimmed.length > 0) out.push(trimmed);
+      }
+    }
+    return out;
+  }
+
+  /** Replaces all fields of this name with one (at the first one's position, else at the end). */
+  set(name: string, value: string): this {
+    const field = SipHeaders.field(name, value);
+    const index = this.fields.findIndex((f) => f.key === field.key);
+    this.removeKey(field.key);
+    if (index < 0) this.fields.push(field);
+    else this.fields.splice(index, 0, field);
+    return this;
+  }
+
+  /** Adds a field after every other field. */
+  append(name: string, value: string): this {
+    const field = SipHeaders.field(name, value);
+    this.invalidate(field.key);
+    this.fields.push(field);
+    return this;
+  }
+
+  /**
+   * Adds a field before the first field of the same name (a new topmost Via or Record-Route,
+   * §16.6 / §8.1.1.7), or at the top when there is none.
+   */
+  prepend(name: string, value: string): this {
+    const field = SipHeaders.field(name, value);
+    this.invalidate(field.key);
+    const index = this.fields.findIndex((f) => f.key === field.key);
+    this.fields.splice(index < 0 ? 0 : index, 0, field);
+    return this;
+  }
+
+  /** Removes every field of this name; returns how many went. */
+  remove(name: string): number {
+    return this.removeKey(headerKey(name));
+  }
+
+  /**
+   * Removes the first *value* of a list header: the first element of a comma list, or the
+   * whole first field when it holds one value (a proxy popping its Via, §16.7 step 3; a UAC
+   * popping a Route, §16.12).
+   */
+  removeFirstValue(name: string): boolean {
+    const key = headerKey(name);
+    const index = this.fields.findIndex((f) => f.key === key);
+    if (index < 0) return false;
+    this.invalidate(key);
+    const field = this.fields[index]!;
+    const parts = splitList(unfold(field.raw));
+    if (parts.length <= 1) this.fields.splice(index, 1);
+    else this.fields[index] = { name: field.name, key, raw: parts.slice(1).join(',').trim() };
+    return true;
+  }
+
+  private removeKey(key: string): number {
+    this.invalidate(key);
+    const before = this.fields.length;
+    for (let i = this.fields.length - 1; i >= 0; i--) if (this.fields[i]!.key === key) this.fields.splice(i, 1);
+    return before - this.fields.length;
+  }
+
+  private invalidate(key: string): void {
+    this.cache?.delete(key);
+  }
+
+  /**
+   * The parsed value of a header, computed once by `parse` from that header's fields and
+   * cached until the header changes. Parsers throw {@link SipParseError}.
+   */
+  parsed<T>(key: string, parse: (fields: HeaderField[]) => T): T {
+    if (this.cache?.has(key) === true) return this.cache.get(key) as T;
+    const fields: HeaderField[] = [];
+    for (const field of this.fields) if (field.key === key) fields.push(field);
+    const value = parse(fields);
+    (this.cache ??= new Map()).set(key, value);
+    return value;
+  }
+
+  /** A copy whose field list can change independently (fields themselves are immutable). */
+  clone(): SipHeaders {
+    return new SipHeaders(this.fields.slice());
+  }
+}

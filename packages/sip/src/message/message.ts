@@ -1,0 +1,389 @@
+/**
+ * The message model: {@link SipRequest} and {@link SipResponse} over a {@link SipHeaders}
+ * list and a body Buffer. Typed accessors parse their header on first use and cache the
+ * result; they throw {@link SipParseError} (status 400) when the header breaks its grammar.
+ * Accessor results are read-only views: to change a header, `headers.set(...)` its new text.
+ */
+import { badHeader } from '../errors.ts';
+import { CHAR_CLASS, WORD } from '../syntax/charset.ts';
+import { parseUri, type Uri } from '../uri/uri.ts';
+import { SipHeaders, unfold, type HeaderField } from './headers.ts';
+import { SIP_VERSION } from './start-line.ts';
+import { parseAuthFields, type AuthValue } from './values/auth.ts';
+import { parseDate } from './values/date.ts';
+import { parseContact, parseFromTo, parseNameAddrList, parseSingleNameAddr, type ContactHeader, type FromTo, type NameAddr } from './values/name-addr.ts';
+import { parseCSeq, parseDeltaHeader, parseMaxForwards, parseRAck, parseRSeq, type CSeq, type RAck } from './values/numbers.ts';
+import {
+  parseContentType,
+  parseEvent,
+  parsePrivacy,
+  parseReasons,
+  parseReplaces,
+  parseRetryAfter,
+  parseSessionExpires,
+  parseSubscriptionState,
+  parseTokenList,
+  type ContentType,
+  type EventHeader,
+  type Reason,
+  type Replaces,
+  type RetryAfter,
+  type SessionExpires,
+  type SubscriptionState,
+} from './values/token-params.ts';
+import { parseVias, type Via } from './values/via.ts';
+import { SipErrorCode, SipParseError } from '../errors.ts';
+
+/** Headers given to a message constructor: a list, or `[name, value]` pairs in order. */
+export type HeadersInit = SipHeaders | ReadonlyArray<readonly [name: string, value: string]>;
+
+function toHeaders(init: HeadersInit | undefined): SipHeaders {
+  if (init === undefined) return new SipHeaders();
+  if (init instanceof SipHeaders) return init;
+  return new SipHeaders(init.map(([name, value]) => SipHeaders.field(name, value)));
+}
+
+function toBody(body: Buffer | string | undefined): Buffer {
+  if (body === undefined) return EMPTY;
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Call-ID = word [ "@" word ] (§25.1). */
+function parseCallId(fields: HeaderField[]): string | undefined {
+  if (fields.length === 0) return undefined;
+  const value = unfold(fields[0]!.raw).trim();
+  let at = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x40) at++;
+    else if (c >= 256 || (CHAR_CLASS[c]! & WORD) === 0) throw badHeader('Call-ID', 'not a word');
+  }
+  if (value.length === 0 || at > 1 || value.startsWith('@') || value.endsWith('@')) throw badHeader('Call-ID', 'expected word ["@" word]');
+  return value;
+}
+
+/** What both kinds of message share. */
+abstract class SipMessageBase {
+  /** Header fields, in order. */
+  readonly headers: SipHeaders;
+  /** Body bytes (never decoded here; binary parts survive, RFC 4475 §3.1.1.11). */
+  body: Buffer;
+  /** SIP-Version as written (`SIP/2.0`). */
+  version: string;
+
+  protected constructor(headers: HeadersInit | undefined, body: Buffer | string | undefined, version: string | undefined) {
+    this.headers = toHeaders(headers);
+    this.body = toBody(body);
+    this.version = version ?? SIP_VERSION;
+  }
+
+  /** Via values, topmost first (§20.42). Empty when absent. */
+  get via(): Via[] {
+    return this.headers.parsed('via', parseVias);
+  }
+
+  /** The topmost Via, which names the transaction (§17.1.3, §17.2.3). */
+  get topVia(): Via | undefined {
+    return this.via[0];
+  }
+
+  /** From (§20.20). */
+  get from(): FromTo | undefined {
+    return this.headers.parsed('from', (f) => parseFromTo(f, 'From'));
+  }
+
+  /** To (§20.39). */
+  get to(): FromTo | undefined {
+    return this.headers.parsed('to', (f) => parseFromTo(f, 'To'));
+  }
+
+  /** Call-ID (§20.8). */
+  get callId(): string | undefined {
+    return this.headers.parsed('call-id', parseCallId);
+  }
+
+  /** CSeq (§20.16). */
+  get cseq(): CSeq | undefined {
+    return this.headers.parsed('cseq', parseCSeq);
+  }
+
+  /** Max-Forwards (§20.22). */
+  get maxForwards(): number | undefined {
+    return this.headers.parsed('max-forwards', parseMaxForwards);
+  }
+
+  /** Contact (§20.10): `*` or a list; `{ wildcard: false, contacts: [] }` when absent. */
+  get contact(): ContactHeader {
+    return this.headers.parsed('contact', parseContact);
+  }
+
+  /** Route (§20.34), in order. */
+  get route(): NameAddr[] {
+    return this.headers.parsed('route', (f) => parseNameAddrList(f, 'Route'));
+  }
+
+  /** Record-Route (§20.30), in order. */
+  get recordRoute(): NameAddr[] {
+    return this.headers.parsed('record-route', (f) => parseNameAddrList(f, 'Record-Route'));
+  }
+
+  /** Path (RFC 3327). */
+  get path(): NameAddr[] {
+    return this.headers.parsed('path', (f) => parseNameAddrList(f, 'Path'));
+  }
+
+  /** Service-Route (RFC 3608). */
+  get serviceRoute(): NameAddr[] {
+    return this.headers.parsed('service-route', (f) => parseNameAddrList(f, 'Service-Route'));
+  }
+
+  /** Content-Type (§20.15). */
+  get contentType(): ContentType | undefined {
+    return this.headers.parsed('content-type', parseContentType);
+  }
+
+  /** Content-Length as written (the serializer always writes the body's real length). */
+  get contentLength(): number | undefined {
+    const text = this.headers.get('content-length');
+    return text === undefined ? undefined : Number(text.trim());
+  }
+
+  /** Expires (§20.19), seconds. */
+  get expires(): number | undefined {
+    return this.headers.parsed('expires', (f) => parseDeltaHeader(f, 'Expires'));
+  }
+
+  /** Min-Expires (§20.23), seconds. */
+  get minExpires(): number | undefined {
+    return this.headers.parsed('min-expires', (f) => parseDeltaHeader(f, 'Min-Expires'));
+  }
+
+  /** Authorization values (§20.7). */
+  get authorization(): AuthValue[] {
+    return this.headers.parsed('authorization', (f) => parseAuthFields(f, 'Authorization'));
+  }
+
+  /** Proxy-Authorization values (§20.28). */
+  get proxyAuthorization(): AuthValue[] {
+    return this.headers.parsed('proxy-authorization', (f) => parseAuthFields(f, 'Proxy-Authorization'));
+  }
+
+  /** WWW-Authenticate challenges (§20.44). */
+  get wwwAuthenticate(): AuthValue[] {
+    return this.headers.parsed('www-authenticate', (f) => parseAuthFields(f, 'WWW-Authenticate'));
+  }
+
+  /** Proxy-Authenticate challenges (§20.27). */
+  get proxyAuthenticate(): AuthValue[] {
+    return this.headers.parsed('proxy-authenticate', (f) => parseAuthFields(f, 'Proxy-Authenticate'));
+  }
+
+  /** Event (RFC 6665). */
+  get event(): EventHeader | undefined {
+    return this.headers.parsed('event', parseEvent);
+  }
+
+  /** Subscription-State (RFC 6665). */
+  get subscriptionState(): SubscriptionState | undefined {
+    return this.headers.parsed('subscription-state', parseSubscriptionState);
+  }
+
+  /** RSeq (RFC 3262). */
+  get rseq(): number | undefined {
+    return this.headers.parsed('rseq', parseRSeq);
+  }
+
+  /** RAck (RFC 3262). */
+  get rack(): RAck | undefined {
+    return this.headers.parsed('rack', parseRAck);
+  }
+
+  /** Refer-To (RFC 3515); its URI may carry headers such as Replaces. */
+  get referTo(): NameAddr | undefined {
+    return this.headers.parsed('refer-to', (f) => parseSingleNameAddr(f, 'Refer-To'));
+  }
+
+  /** Referred-By (RFC 3892). */
+  get referredBy(): NameAddr | undefined {
+    return this.headers.parsed('referred-by', (f) => parseSingleNameAddr(f, 'Referred-By'));
+  }
+
+  /** Replaces (RFC 3891). */
+  get replaces(): Replaces | undefined {
+    return this.headers.parsed('replaces', parseReplaces);
+  }
+
+  /** Session-Expires (RFC 4028). */
+  get sessionExpires(): SessionExpires | undefined {
+    return this.headers.parsed('session-expires', (f) => parseSessionExpires(f));
+  }
+
+  /** Min-SE (RFC 4028), seconds. */
+  get minSE(): number | undefined {
+    return this.headers.parsed('min-se', (f) => parseSessionExpires(f, 'Min-SE')?.seconds);
+  }
+
+  /** Retry-After (§20.33). */
+  get retryAfter(): RetryAfter | undefined {
+    return this.headers.parsed('retry-after', parseRetryAfter);
+  }
+
+  /** Reason values (RFC 3326). */
+  get reasons(): Reason[] {
+    return this.headers.parsed('reason', parseReasons);
+  }
+
+  /** Privacy values (RFC 3323), lower-cased. */
+  get privacy(): string[] {
+    return this.headers.parsed('privacy', parsePrivacy);
+  }
+
+  /** P-Asserted-Identity (RFC 3325). */
+  get pAssertedIdentity(): NameAddr[] {
+    return this.headers.parsed('p-asserted-identity', (f) => parseNameAddrList(f, 'P-Asserted-Identity'));
+  }
+
+  /** P-Preferred-Identity (RFC 3325). */
+  get pPreferredIdentity(): NameAddr[] {
+    return this.headers.parsed('p-preferred-identity', (f) => parseNameAddrList(f, 'P-Preferred-Identity'));
+  }
+
+  /** Diversion (RFC 5806), newest first. */
+  get diversion(): NameAddr[] {
+    return this.headers.parsed('diversion', (f) => parseNameAddrList(f, 'Diversion'));
+  }
+
+  /** History-Info (RFC 7044). */
+  get historyInfo(): NameAddr[] {
+    return this.headers.parsed('history-info', (f) => parseNameAddrList(f, 'History-Info'));
+  }
+
+  /** Require option tags (§20.32). */
+  get require(): string[] {
+    return this.headers.parsed('require', (f) => parseTokenList(f, 'Require'));
+  }
+
+  /** Proxy-Require option tags (§20.29). */
+  get proxyRequire(): string[] {
+    return this.headers.parsed('proxy-require', (f) => parseTokenList(f, 'Proxy-Require'));
+  }
+
+  /** Supported option tags (§20.37). */
+  get supported(): string[] {
+    return this.headers.parsed('supported', (f) => parseTokenList(f, 'Supported'));
+  }
+
+  /** Unsupported option tags (§20.40). */
+  get unsupported(): string[] {
+    return this.headers.parsed('unsupported', (f) => parseTokenList(f, 'Unsupported'));
+  }
+
+  /** Allow methods (§20.5). */
+  get allow(): string[] {
+    return this.headers.parsed('allow', (f) => parseTokenList(f, 'Allow'));
+  }
+
+  /** Allow-Events packages (RFC 6665). */
+  get allowEvents(): string[] {
+    return this.headers.parsed('allow-events', (f) => parseTokenList(f, 'Allow-Events'));
+  }
+
+  /** Date (§20.17). */
+  get date(): Date | undefined {
+    return this.headers.parsed('date', parseDate);
+  }
+}
+
+/** Fields to build a {@link SipRequest}. */
+export interface SipRequestInit {
+  /** Method, case-sensitive. */
+  method: string;
+  /** Request-URI. */
+  uri: Uri | string;
+  /** Header fields. */
+  headers?: HeadersInit;
+  /** Body (strings are UTF-8 encoded). */
+  body?: Buffer | string;
+  /** SIP-Version, default `SIP/2.0`. */
+  version?: string;
+}
+
+/** A SIP request. */
+export class SipRequest extends SipMessageBase {
+  /** Discriminant. */
+  readonly kind = 'request' as const;
+  /** Method, case-sensitive (`INVITE`, or any token: RFC 4475 §3.1.1.2). */
+  method: string;
+  private uriText: string;
+  private uriParsed: Uri | undefined;
+
+  /** @param init method, Request-URI, headers, body */
+  constructor(init: SipRequestInit) {
+    super(init.headers, init.body, init.version);
+    this.method = init.method;
+    this.uriText = typeof init.uri === 'string' ? init.uri : init.uri.toString();
+    this.uriParsed = typeof init.uri === 'string' ? undefined : init.uri;
+  }
+
+  /** The Request-URI text as received or set. */
+  get requestUri(): string {
+    return this.uriText;
+  }
+
+  /**
+   * The Request-URI, parsed on first use.
+   * @throws SipParseError `INVALID_REQUEST_URI` (400)
+   */
+  get uri(): Uri {
+    if (this.uriParsed === undefined) {
+      try {
+        this.uriParsed = parseUri(this.uriText);
+      } catch (error) {
+        throw new SipParseError(SipErrorCode.InvalidRequestUri, `bad Request-URI: ${(error as Error).message}`, { status: 400, reasonPhrase: 'Bad Request-URI', cause: error });
+      }
+    }
+    return this.uriParsed;
+  }
+
+  /** Replaces the Request-URI (e.g. with the next hop's, §16.6 / §12.2.1.1). */
+  set uri(value: Uri | string) {
+    this.uriText = value.toString();
+    this.uriParsed = typeof value === 'string' ? undefined : value;
+  }
+}
+
+/** Fields to build a {@link SipResponse}. */
+export interface SipResponseInit {
+  /** Status-Code 100..699. */
+  status: number;
+  /** Reason-Phrase; default from {@link defaultReasonPhrase} is applied by the builders. */
+  reason: string;
+  /** Header fields. */
+  headers?: HeadersInit;
+  /** Body. */
+  body?: Buffer | string;
+  /** SIP-Version, default `SIP/2.0`. */
+  version?: string;
+}
+
+/** A SIP response. */
+export class SipResponse extends SipMessageBase {
+  /** Discriminant. */
+  readonly kind = 'response' as const;
+  /** Status-Code. */
+  status: number;
+  /** Reason-Phrase (may be empty, may be UTF-8). */
+  reason: string;
+
+  /** @param init status, reason, headers, body */
+  constructor(init: SipResponseInit) {
+    super(init.headers, init.body, init.version);
+    this.status = init.status;
+    this.reason = init.reason;
+  }
+}
+
+/** Either kind of message; switch on `kind`. */
+export type SipMessage = SipRequest | SipResponse;

@@ -1,0 +1,186 @@
+/**
+ * name-addr / addr-spec with header parameters: From, To, Contact, Route, Record-Route, Path,
+ * Service-Route, Refer-To, Referred-By, P-Asserted-Identity, Diversion, History-Info
+ * (RFC 3261 §20.10, §25.1):
+ *
+ *   name-addr    = [ display-name ] LAQUOT addr-spec RAQUOT
+ *   display-name = *(token LWS) / quoted-string
+ *
+ * "If the URI contains a comma, question mark or semicolon, the URI MUST be enclosed in angle
+ * brackets" (§20.10): without brackets, `;` starts the header parameters.
+ */
+import { badHeader, SipParseError } from '../../errors.ts';
+import { CHAR_CLASS, TOKEN } from '../../syntax/charset.ts';
+import { parseParams, type Params } from '../../syntax/params.ts';
+import { quote, splitList, ValueScanner } from '../../syntax/scanner.ts';
+import { parseUri, type Uri } from '../../uri/uri.ts';
+import { unfold, type HeaderField } from '../headers.ts';
+
+/** A parsed name-addr or addr-spec with its header parameters. */
+export interface NameAddr {
+  /** Display name, unquoted; undefined when absent. */
+  displayName: string | undefined;
+  /** The address. */
+  uri: Uri;
+  /** Header parameters (`tag`, `expires`, `q`, ...), not URI parameters. */
+  params: Params;
+}
+
+/** A From/To value: a name-addr plus its `tag` (undefined when absent, RFC 2543 peers). */
+export interface FromTo extends NameAddr {
+  /** The tag parameter (§19.3). */
+  tag: string | undefined;
+}
+
+/** One Contact value, with `expires` and `q` read out (§20.10). */
+export interface ContactValue extends NameAddr {
+  /** `expires` parameter in seconds, when present and numeric (clamped to 2**32-1). */
+  expires: number | undefined;
+  /** `q` parameter 0..1, when present and valid. */
+  q: number | undefined;
+}
+
+/** The Contact header: either `*` (REGISTER removal, §10.2.2) or a list. */
+export interface ContactHeader {
+  /** True for `Contact: *`. */
+  wildcard: boolean;
+  /** The contacts (empty for `*`). */
+  contacts: ContactValue[];
+}
+
+function isTokenCode(c: number): boolean {
+  return c < 256 && (CHAR_CLASS[c]! & TOKEN) !== 0;
+}
+
+function uriError(header: string, error: unknown): SipParseError {
+  const detail = error instanceof SipParseError ? error.message : String(error);
+  const wrapped = badHeader(header, detail);
+  return new SipParseError(wrapped.code, wrapped.message, { status: 400, reasonPhrase: wrapped.reasonPhrase!, header, cause: error });
+}
+
+/**
+ * Parses one name-addr / addr-spec followed by header params (the whole `text`).
+ * @throws SipParseError `INVALID_HEADER_VALUE` naming `header`
+ */
+export function parseNameAddr(text: string, header: string): NameAddr {
+  const scanner = new ValueScanner(text, header);
+  scanner.skipSws();
+  let displayName: string | undefined;
+  let bracketed = false;
+  const first = scanner.peek();
+  if (first === 0x22) {
+    const raw = scanner.quotedRaw();
+    displayName = unquoteDisplay(raw);
+    scanner.skipSws();
+    if (scanner.peek() !== 0x3c) throw scanner.fail('expected "<" after display name');
+    bracketed = true;
+  } else if (first === 0x3c) {
+    bracketed = true;
+  } else {
+    // Look ahead over *(token LWS): ending at "<" it was a display name (RFC 4475 §3.1.1.6
+    // lwsdisp: none needed before "<"), anything else means an addr-spec.
+    let pos = scanner.pos;
+    while (pos < text.length) {
+      const c = text.charCodeAt(pos);
+      if (isTokenCode(c) || c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) pos++;
+      else break;
+    }
+    if (text.charCodeAt(pos) === 0x3c) {
+      displayName = text.slice(scanner.pos, pos).trim().replace(/\s+/g, ' ');
+      scanner.pos = pos;
+      bracketed = true;
+    }
+  }
+  let uriText: string;
+  if (bracketed) {
+    scanner.pos++;
+    const close = text.indexOf('>', scanner.pos);
+    if (close < 0) throw scanner.fail('missing ">"');
+    uriText = text.slice(scanner.pos, close);
+    // LAQUOT/RAQUOT carry no inner whitespace: "< sip:x >" is RFC 4475 §3.1.2.14 badaspec.
+    const firstCode = uriText.charCodeAt(0);
+    const lastCode = uriText.charCodeAt(uriText.length - 1);
+    if (uriText.length === 0 || firstCode <= 0x20 || lastCode <= 0x20) throw scanner.fail('whitespace inside <addr-spec>');
+    scanner.pos = close + 1;
+  } else {
+    uriText = scanner.until((c) => c === 0x3b || c === 0x2c || c <= 0x20);
+    if (uriText.length === 0) throw scanner.fail('expected an address');
+    // §20.10: an addr-spec holding "?" must be in brackets (RFC 4475 §3.1.2.13 regbadct).
+    if (uriText.indexOf('?') >= 0) throw scanner.fail('"?" in a URI outside <>');
+  }
+  let uri: Uri;
+  try {
+    uri = parseUri(uriText);
+  } catch (error) {
+    throw uriError(header, error);
+  }
+  const params = parseParams(scanner);
+  return { displayName, uri, params };
+}
+
+/** Display names are TEXT: strip the quotes and the quoted-pair backslashes. */
+function unquoteDisplay(raw: string): string {
+  const inner = raw.slice(1, -1);
+  return inner.indexOf('\\') < 0 ? inner : inner.replace(/\\([\s\S])/g, '$1');
+}
+
+/** Parses a single-valued name-addr header (From, To, Refer-To, Referred-By). */
+export function parseSingleNameAddr(fields: HeaderField[], header: string): NameAddr | undefined {
+  if (fields.length === 0) return undefined;
+  return parseNameAddr(unfold(fields[0]!.raw), header);
+}
+
+/** Parses From or To (adds `tag`). */
+export function parseFromTo(fields: HeaderField[], header: string): FromTo | undefined {
+  const value = parseSingleNameAddr(fields, header);
+  if (value === undefined) return undefined;
+  const tag = value.params.get('tag');
+  if (tag === null) throw badHeader(header, 'tag without a value');
+  return { ...value, tag };
+}
+
+/**
+ * Parses every value of a list header of name-addrs (Route, Record-Route, Path,
+ * Service-Route, P-Asserted-Identity, Diversion, History-Info, Contact). Empty elements are an
+ * error (RFC 4475 §3.1.2.1 badinv01).
+ */
+export function parseNameAddrList(fields: HeaderField[], header: string): NameAddr[] {
+  const out: NameAddr[] = [];
+  for (const field of fields) {
+    for (const part of splitList(unfold(field.raw))) {
+      if (part.trim().length === 0) throw badHeader(header, 'empty list element');
+      out.push(parseNameAddr(part, header));
+    }
+  }
+  return out;
+}
+
+/** Parses Contact: `*` or a list of contacts with expires/q (§20.10, §10.2.2). */
+export function parseContact(fields: HeaderField[]): ContactHeader {
+  if (fields.length === 1 && unfold(fields[0]!.raw).trim() === '*') return { wildcard: true, contacts: [] };
+  const contacts = parseNameAddrList(fields, 'Contact').map((value): ContactValue => {
+    const expiresText = value.params.get('expires');
+    const qText = value.params.get('q');
+    let expires: number | undefined;
+    if (typeof expiresText === 'string' && /^\d+$/.test(expiresText)) expires = Math.min(Number(expiresText), 0xffffffff);
+    let q: number | undefined;
+    if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
+    return { ...value, expires, q };
+  });
+  for (const contact of contacts) {
+    if (contact.uri.kind === 'absolute' && contact.uri.opaque === '*') throw badHeader('Contact', '"*" mixed with contacts');
+  }
+  return { wildcard: false, contacts };
+}
+
+/** Wire form of a name-addr: display name quoted when it is not a token run, URI in brackets. */
+export function formatNameAddr(value: { displayName?: string | undefined; uri: Uri | string; params?: Params }): string {
+  let out = '';
+  if (value.displayName !== undefined && value.displayName.length > 0) {
+    out += /^[A-Za-z0-9\-.!%*_+`'~]+( [A-Za-z0-9\-.!%*_+`'~]+)*$/.test(value.displayName) ? value.displayName : quote(value.displayName);
+    out += ' ';
+  }
+  out += `<${value.uri.toString()}>`;
+  if (value.params !== undefined) out += value.params.toString();
+  return out;
+}

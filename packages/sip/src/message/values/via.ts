@@ -1,0 +1,149 @@
+/**
+ * Via (RFC 3261 §20.42, §25.1):
+ *
+ *   via-parm      = sent-protocol LWS sent-by *( SEMI via-params )
+ *   sent-protocol = protocol-name SLASH protocol-version SLASH transport
+ *   sent-by       = host [ COLON port ]
+ *
+ * SLASH and COLON are SWS-wrapped, so `SIP  /   2.0\r\n /UDP` is one sent-protocol
+ * (RFC 4475 §3.1.1.1 wsinv).
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { badHeader } from '../../errors.ts';
+import { CHAR_CLASS, HOSTNAME } from '../../syntax/charset.ts';
+import { parseParams, type Params } from '../../syntax/params.ts';
+import { splitList, ValueScanner } from '../../syntax/scanner.ts';
+import { hostKind } from '../../uri/host.ts';
+import { unfold, type HeaderField } from '../headers.ts';
+
+/** One Via value. */
+export interface Via {
+  /** protocol-name, normally `SIP`. */
+  protocolName: string;
+  /** protocol-version, normally `2.0`. */
+  protocolVersion: string;
+  /** Transport, upper-cased: `UDP`, `TCP`, `TLS`, `SCTP`, `WS`, `WSS`, or an extension. */
+  transport: string;
+  /** sent-by host (IPv6 bracketed). */
+  host: string;
+  /** sent-by port, when given. */
+  port: number | undefined;
+  /** All parameters, in order. */
+  params: Params;
+  /** `branch` (§8.1.1.7); undefined for RFC 2543 peers. */
+  branch: string | undefined;
+  /** `received` (§18.2.1). */
+  received: string | undefined;
+  /** `rport` (RFC 3581): null when present without a value (a request for it), else the port. */
+  rport: number | null | undefined;
+  /** `maddr` (§18.2.2). */
+  maddr: string | undefined;
+  /** `ttl` 0..255 (§18.2.1 multicast). */
+  ttl: number | undefined;
+}
+
+/** The RFC 3261 branch magic cookie (§8.1.1.7). */
+export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
+
+/**
+ * True if `branch` was made by an RFC 3261 element: it starts with the magic cookie *and has
+ * something after it*. A bare `z9hG4bK` (RFC 4475 §3.2.1 badbranch) is not unique, so matching
+ * falls back to the RFC 2543 rules (§17.2.3).
+ */
+export function isRfc3261Branch(branch: string | undefined): boolean {
+  return branch !== undefined && branch.length > BRANCH_MAGIC_COOKIE.length && branch.startsWith(BRANCH_MAGIC_COOKIE);
+}
+
+function readPort(scanner: ValueScanner): number {
+  const digits = scanner.until((c) => c < 0x30 || c > 0x39);
+  const port = Number(digits);
+  if (digits.length === 0 || digits.length > 5 || port > 65535) throw scanner.fail('bad port');
+  return port;
+}
+
+/** Parses one via-parm. */
+export function parseViaValue(text: string): Via {
+  const scanner = new ValueScanner(text, 'Via');
+  scanner.skipSws();
+  const protocolName = scanner.requireToken('protocol name');
+  scanner.skipSws();
+  scanner.expect(0x2f, '"/"');
+  scanner.skipSws();
+  const protocolVersion = scanner.requireToken('protocol version');
+  scanner.skipSws();
+  scanner.expect(0x2f, '"/"');
+  scanner.skipSws();
+  const transport = scanner.requireToken('transport').toUpperCase();
+  if (!scanner.skipSws()) throw scanner.fail('expected LWS before sent-by');
+  let host: string;
+  if (scanner.peek() === 0x5b) {
+    const close = text.indexOf(']', scanner.pos);
+    if (close < 0) throw scanner.fail('unterminated IPv6 reference');
+    host = text.slice(scanner.pos, close + 1);
+    scanner.pos = close + 1;
+  } else host = scanner.until((c) => c >= 256 || (CHAR_CLASS[c]! & HOSTNAME) === 0);
+  if (hostKind(host) === undefined) throw scanner.fail('bad sent-by host');
+  scanner.skipSws();
+  let port: number | undefined;
+  if (scanner.eat(0x3a)) {
+    scanner.skipSws();
+    port = readPort(scanner);
+  }
+  const params = parseParams(scanner);
+  const branch = params.get('branch');
+  const received = params.get('received');
+  const rportText = params.get('rport');
+  const maddr = params.get('maddr');
+  const ttlText = params.get('ttl');
+  if (branch === null) throw badHeader('Via', 'branch without a value');
+  if (received === null || (received !== undefined && !isIPv4(received) && !isIPv6(received.replace(/^\[|\]$/g, '')))) {
+    throw badHeader('Via', 'received is not an IP address');
+  }
+  let rport: number | null | undefined;
+  if (rportText === null) rport = null;
+  else if (rportText !== undefined) {
+    if (!/^\d{1,5}$/.test(rportText) || Number(rportText) > 65535) throw badHeader('Via', 'bad rport');
+    rport = Number(rportText);
+  }
+  if (maddr === null || (maddr !== undefined && hostKind(maddr) === undefined)) throw badHeader('Via', 'bad maddr');
+  let ttl: number | undefined;
+  if (ttlText !== undefined) {
+    if (ttlText === null || !/^\d{1,3}$/.test(ttlText) || Number(ttlText) > 255) throw badHeader('Via', 'bad ttl');
+    ttl = Number(ttlText);
+  }
+  return { protocolName, protocolVersion, transport, host, port, params, branch, received, rport, maddr, ttl };
+}
+
+/** Parses every Via value of every Via field, top first; empty list elements are errors (RFC 4475 §3.1.2.1). */
+export function parseVias(fields: HeaderField[]): Via[] {
+  const out: Via[] = [];
+  for (const field of fields) {
+    for (const part of splitList(unfold(field.raw))) {
+      if (part.trim().length === 0) throw badHeader('Via', 'empty list element');
+      out.push(parseViaValue(part));
+    }
+  }
+  return out;
+}
+
+/** Options of {@link formatVia}. */
+export interface ViaInit {
+  /** Transport token, e.g. `UDP`. */
+  transport: string;
+  /** sent-by host (IPv6 bracketed). */
+  host: string;
+  /** sent-by port. */
+  port?: number;
+  /** branch; should start with {@link BRANCH_MAGIC_COOKIE}. */
+  branch: string;
+  /** Add an empty `rport` (RFC 3581 §3). Default false. */
+  rport?: boolean;
+  /** Further parameters written after branch/rport, in wire form. */
+  extra?: string;
+}
+
+/** Builds a Via value `SIP/2.0/UDP host:port;branch=...[;rport]`. */
+export function formatVia(init: ViaInit): string {
+  const port = init.port === undefined ? '' : `:${init.port}`;
+  return `SIP/2.0/${init.transport.toUpperCase()} ${init.host}${port};branch=${init.branch}${init.rport === true ? ';rport' : ''}${init.extra ?? ''}`;
+}

@@ -1,0 +1,94 @@
+/**
+ * Character classes of RFC 3261 §25.1 as a 256-entry bit table, so the hot paths test a byte
+ * (or a char code below 256) with one load and one AND (pjsip `sip_parser.h` does the same
+ * with its `pj_cis_t` sets).
+ */
+
+/** alphanum */
+export const ALPHANUM = 1 << 0;
+/** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+export const TOKEN = 1 << 1;
+/** DIGIT */
+export const DIGIT = 1 << 2;
+/** HEXDIG (both cases, as RFC 3261 §25.1 compares hex case-insensitively) */
+export const HEX = 1 << 3;
+/** unreserved = alphanum / mark; mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")" */
+export const UNRESERVED = 1 << 4;
+/** user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/" */
+export const USER_UNRESERVED = 1 << 5;
+/** param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$" */
+export const PARAM_UNRESERVED = 1 << 6;
+/** hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$" */
+export const HNV_UNRESERVED = 1 << 7;
+/** password chars besides unreserved/escaped: "&" / "=" / "+" / "$" / "," */
+export const PASSWORD_EXTRA = 1 << 8;
+/** word = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}") */
+export const WORD = 1 << 9;
+/** SP / HTAB */
+export const WSP = 1 << 10;
+/** reserved = ";" / "/" / "?" / ":" / "@" / "&" / "=" / "+" / "$" / "," (§19.1.4: never equal to their escapes) */
+export const RESERVED = 1 << 11;
+/** hostname characters: alphanum / "-" / "." (plus "_" which real networks send) */
+export const HOSTNAME = 1 << 12;
+
+/** The table itself: `CHAR_CLASS[code] & TOKEN` etc. Codes >= 256 have no class. */
+export const CHAR_CLASS: Uint16Array = buildTable();
+
+function buildTable(): Uint16Array {
+  const table = new Uint16Array(256);
+  const add = (chars: string, flag: number): void => {
+    for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)]! |= flag;
+  };
+  const alpha = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const digits = '0123456789';
+  add(alpha + digits, ALPHANUM | TOKEN | UNRESERVED | WORD | HOSTNAME);
+  add(digits, DIGIT | HEX);
+  add('abcdefABCDEF', HEX);
+  add("-.!%*_+`'~", TOKEN | WORD);
+  add("-_.!~*'()", UNRESERVED);
+  add('()<>:\\"/[]?{}', WORD);
+  add('&=+$,;?/', USER_UNRESERVED);
+  add('[]/:&+$', PARAM_UNRESERVED);
+  add('[]/?:+$', HNV_UNRESERVED);
+  add('&=+$,', PASSWORD_EXTRA);
+  add(' \t', WSP);
+  add(';/?:@&=+$,', RESERVED);
+  add('-._', HOSTNAME);
+  return table;
+}
+
+/** True if `code` (a byte or char code) is in the class `flag`. */
+export function isClass(code: number, flag: number): boolean {
+  return code < 256 && (CHAR_CLASS[code]! & flag) !== 0;
+}
+
+/** True if every char of `text` is a token char (and `text` is not empty). */
+export function isToken(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) return false;
+  }
+  return true;
+}
+
+/** True if `text` is a non-empty run of decimal digits. */
+export function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** Byte values used by the scanners. */
+export const CR = 0x0d;
+/** LF */
+export const LF = 0x0a;
+/** SP */
+export const SP = 0x20;
+/** HTAB */
+export const HTAB = 0x09;
+/** ":" */
+export const COLON = 0x3a;

@@ -1,0 +1,207 @@
+/**
+ * A small cursor over one header value (a JS string, already cut out of the wire bytes). Header
+ * values are parsed lazily, only when an accessor asks, so this is the cold path: it favours
+ * clear grammar over speed, but still walks by char code, never by regex.
+ *
+ * Folded lines stay in the raw value; RFC 3261 §7.3.1 makes CRLF followed by whitespace
+ * equivalent to one SP, so the scanner counts CR and LF as whitespace (LWS/SWS of §25.1).
+ */
+import { badHeader, type SipParseError } from '../errors.ts';
+import { CHAR_CLASS, TOKEN } from './charset.ts';
+
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** A cursor over one header value; errors name the header. */
+export class ValueScanner {
+  /** The whole text being scanned. */
+  readonly text: string;
+  /** Current offset into `text`. */
+  pos: number;
+  /** Canonical header name, for error messages and `SipParseError.header`. */
+  readonly header: string;
+
+  /**
+   * @param text the value to scan
+   * @param header canonical header name used in errors
+   * @param start offset to start at (default 0)
+   */
+  constructor(text: string, header: string, start = 0) {
+    this.text = text;
+    this.header = header;
+    this.pos = start;
+  }
+
+  /** An error at the current position. */
+  fail(detail: string): SipParseError {
+    return badHeader(this.header, `${detail} at offset ${this.pos}`);
+  }
+
+  /** True when the cursor is past the last char. */
+  atEnd(): boolean {
+    return this.pos >= this.text.length;
+  }
+
+  /** Char code at the cursor, or -1 at the end. */
+  peek(): number {
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  }
+
+  /** Skips SWS: SP, HTAB and the CR/LF of folds (RFC 3261 §25.1 LWS). Returns true if any. */
+  skipSws(): boolean {
+    const start = this.pos;
+    const text = this.text;
+    while (this.pos < text.length) {
+      const c = text.charCodeAt(this.pos);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) break;
+      this.pos++;
+    }
+    return this.pos > start;
+  }
+
+  /** Consumes `code` if it is next (after no whitespace). */
+  eat(code: number): boolean {
+    if (this.text.charCodeAt(this.pos) === code) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Consumes `code` or throws. */
+  expect(code: number, what: string): void {
+    if (!this.eat(code)) throw this.fail(`expected ${what}`);
+  }
+
+  /** Reads a token (may be empty: the caller decides whether that is an error). */
+  token(): string {
+    const start = this.pos;
+    const text = this.text;
+    while (this.pos < text.length) {
+      const c = text.charCodeAt(this.pos);
+      if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+      this.pos++;
+    }
+    return text.slice(start, this.pos);
+  }
+
+  /** Reads a token or throws `expected <what>`. */
+  requireToken(what: string): string {
+    const value = this.token();
+    if (value.length === 0) throw this.fail(`expected ${what}`);
+    return value;
+  }
+
+  /**
+   * Reads a quoted-string starting at the cursor (which must be on the DQUOTE) and returns its
+   * raw text including the quotes. RFC 3261 §25.1: quoted-pair = "\" (%x00-09 / %x0B-0C /
+   * %x0E-7F); qdtext excludes raw control characters other than LWS.
+   */
+  quotedRaw(): string {
+    const start = this.pos;
+    const text = this.text;
+    if (text.charCodeAt(this.pos) !== DQUOTE) throw this.fail('expected quoted string');
+    this.pos++;
+    while (this.pos < text.length) {
+      const c = text.charCodeAt(this.pos);
+      if (c === DQUOTE) {
+        this.pos++;
+        return text.slice(start, this.pos);
+      }
+      if (c === BACKSLASH) {
+        const next = text.charCodeAt(this.pos + 1);
+        if (Number.isNaN(next) || next === 0x0a || next === 0x0d || next > 0x7f) throw this.fail('bad quoted-pair');
+        this.pos += 2;
+        continue;
+      }
+      if ((c < 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) || c === 0x7f) throw this.fail('control character in quoted string');
+      this.pos++;
+    }
+    throw this.fail('unterminated quoted string');
+  }
+
+  /** Reads a comment `( ... )` with nesting and quoted-pairs (RFC 3261 §25.1) and returns its inner text raw. */
+  comment(): string {
+    const text = this.text;
+    if (text.charCodeAt(this.pos) !== 0x28) throw this.fail('expected comment');
+    const start = this.pos + 1;
+    let depth = 0;
+    while (this.pos < text.length) {
+      const c = text.charCodeAt(this.pos);
+      if (c === BACKSLASH) {
+        this.pos += 2;
+        continue;
+      }
+      this.pos++;
+      if (c === 0x28) depth++;
+      else if (c === 0x29 && --depth === 0) return text.slice(start, this.pos - 1);
+    }
+    throw this.fail('unterminated comment');
+  }
+
+  /** Reads up to (not including) the first char for which `stop` is true. */
+  until(stop: (code: number) => boolean): string {
+    const start = this.pos;
+    const text = this.text;
+    while (this.pos < text.length && !stop(text.charCodeAt(this.pos))) this.pos++;
+    return text.slice(start, this.pos);
+  }
+
+  /** Throws unless only whitespace is left. */
+  expectEnd(): void {
+    this.skipSws();
+    if (!this.atEnd()) throw this.fail(`unexpected ${JSON.stringify(this.text[this.pos])}`);
+  }
+}
+
+/** Removes the quotes and quoted-pair backslashes of a raw quoted-string; other text is returned as is. */
+export function unquote(raw: string): string {
+  if (raw.length < 2 || raw.charCodeAt(0) !== DQUOTE || raw.charCodeAt(raw.length - 1) !== DQUOTE) return raw;
+  const inner = raw.slice(1, -1);
+  if (inner.indexOf('\\') < 0) return inner;
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    if (c === '\\' && i + 1 < inner.length) {
+      out += inner[i + 1]!;
+      i++;
+    } else out += c;
+  }
+  return out;
+}
+
+/** Quotes `text` as a quoted-string, escaping `"` and `\` (RFC 3261 §25.1 quoted-pair). */
+export function quote(text: string): string {
+  let out = '"';
+  for (const c of text) out += c === '"' || c === '\\' ? `\\${c}` : c;
+  return `${out}"`;
+}
+
+/**
+ * Splits a list header value at top-level commas (RFC 3261 §7.3.1), never inside a
+ * quoted-string or `<...>`. Elements keep their surrounding whitespace; empty elements are kept
+ * so that grammar checks can reject `a,,b` where the header's grammar forbids it.
+ */
+export function splitList(value: string): string[] {
+  // Fast path: no comma at all.
+  if (value.indexOf(',') < 0) return [value];
+  const parts: string[] = [];
+  let start = 0;
+  let inQuote = false;
+  let inAngle = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote) {
+      if (c === BACKSLASH) i++;
+      else if (c === DQUOTE) inQuote = false;
+    } else if (c === DQUOTE) inQuote = true;
+    else if (c === 0x3c) inAngle = true;
+    else if (c === 0x3e) inAngle = false;
+    else if (c === 0x2c && !inAngle) {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start));
+  return parts;
+}

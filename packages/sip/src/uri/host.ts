@@ -1,0 +1,81 @@
+/**
+ * host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1, RFC 5118 for IPv6).
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { CHAR_CLASS, HOSTNAME } from '../syntax/charset.ts';
+
+/** What kind of host a string is. */
+export const HostKind = {
+  Hostname: 'hostname',
+  IPv4: 'ipv4',
+  IPv6: 'ipv6',
+} as const;
+/** One of {@link HostKind}. */
+export type HostKind = (typeof HostKind)[keyof typeof HostKind];
+
+/** Longest host accepted (RFC 1035 names are at most 253 octets; allow the brackets of IPv6). */
+export const MAX_HOST_LENGTH = 255;
+
+/**
+ * Classifies `host` (IPv6 must be bracketed, as in a URI or Via sent-by) or returns undefined
+ * when it is not a valid host. Hostnames: labels of alphanum and `-` (plus `_`, seen in real
+ * deployments), no empty label except a trailing dot; an all-numeric dotted string must be a
+ * valid IPv4 address (toplabel starts with ALPHA, §25.1).
+ */
+export function hostKind(host: string): HostKind | undefined {
+  if (host.length === 0 || host.length > MAX_HOST_LENGTH) return undefined;
+  if (host.charCodeAt(0) === 0x5b) {
+    if (host.charCodeAt(host.length - 1) !== 0x5d) return undefined;
+    return isIPv6(host.slice(1, -1)) ? HostKind.IPv6 : undefined;
+  }
+  let numericOnly = true;
+  let labelLength = 0;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c >= 256 || (CHAR_CLASS[c]! & HOSTNAME) === 0) return undefined;
+    if (c === 0x2e) {
+      if (labelLength === 0) return undefined;
+      labelLength = 0;
+      continue;
+    }
+    labelLength++;
+    if (c < 0x30 || c > 0x39) numericOnly = false;
+  }
+  if (numericOnly) return isIPv4(host) ? HostKind.IPv4 : undefined;
+  return HostKind.Hostname;
+}
+
+/** True if `text` is an IPv4 address or an IPv6 address, bracketed or not. */
+export function isIpAddress(text: string): boolean {
+  if (isIPv4(text) || isIPv6(text)) return true;
+  return text.startsWith('[') && text.endsWith(']') && isIPv6(text.slice(1, -1));
+}
+
+/**
+ * Canonical host for comparison: lower case; IPv6 expanded to eight zero-padded groups so
+ * `[::1]` equals `[0:0:0:0:0:0:0:1]` (RFC 5118 §4.1 compares addresses, not spellings).
+ */
+export function normalizeHost(host: string): string {
+  const lower = host.toLowerCase();
+  if (lower.charCodeAt(0) !== 0x5b) return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+  const address = lower.slice(1, -1);
+  if (!isIPv6(address)) return lower;
+  return `[${expandIPv6(address)}]`;
+}
+
+function expandIPv6(address: string): string {
+  let text = address;
+  // A dotted IPv4 tail becomes two hex groups.
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const [a = 0, b = 0, c = 0, d = 0] = tail.split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const restGroups = rest === undefined || rest === '' ? [] : rest.split(':');
+  const missing = 8 - headGroups.length - restGroups.length;
+  const groups = rest === undefined ? headGroups : [...headGroups, ...Array<string>(missing).fill('0'), ...restGroups];
+  return groups.map((g) => g.padStart(4, '0')).join(':');
+}
