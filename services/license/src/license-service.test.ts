@@ -191,6 +191,16 @@ describe('license + license-server on one broker', () => {
     assert.equal((await deactivate({ path: path.join(tmp.dir, 'license.json') })).deactivated, true);
   });
 
+  test('a license that cannot be written: activated:false with STORAGE_FAILED, no stray files', async () => {
+    const blocker = path.join(tmp.dir, 'not-a-dir');
+    await writeFile(blocker, 'x');
+    const event = await activate('PRO-KEY-0001', { path: path.join(blocker, 'license.json') });
+    assert.equal(event.activated, false);
+    assert.match(event.reason ?? '', /^STORAGE_FAILED: /);
+    assert.equal(await readFile(blocker, 'utf8'), 'x');
+    await broker.call('license-server.release', { deviceId: DEVICE });
+  });
+
   test('bad params on every action: a ValidationError naming the field', async () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['license.verify', { extra: 1 }, 'extra'],
