@@ -11,6 +11,9 @@ import { guarded } from './profile-store.ts';
 /** Default page size of `profile.contacts.list` and `.search`. */
 export const DEFAULT_CONTACTS_LIMIT = 100;
 
+/** The shape of the ids this service gives contacts: 16 hex digits. */
+const CONTACT_ID = /^[0-9a-f]{16}$/;
+
 /** Visual separators people put in phone numbers; ignored when numbers are compared. */
 const NUMBER_SEPARATORS = /[\s\-.()]/g;
 
@@ -113,7 +116,7 @@ export class Contacts {
     return queue.run(account, async () => {
       await this.#accounts.require(account);
       const { contacts } = db.dataOf(account);
-      if (!(await guarded('reading the contact', () => contacts.has(id)))) return { removed: false };
+      if (!CONTACT_ID.test(id) || !(await guarded('reading the contact', () => contacts.has(id)))) return { removed: false };
       await guarded('removing the contact', () => contacts.del(id));
       await publish('profile.contactsChanged', { account, op: 'remove', id });
       return { removed: true };
@@ -150,7 +153,8 @@ export class Contacts {
 
   async #require(account: string, id: string): Promise<Contact> {
     await this.#accounts.require(account);
-    const contact = await guarded('reading the contact', () => this.#deps.db.dataOf(account).contacts.get(id));
+    // An id of another shape was never given out; it is not looked up (it may not even be a valid key).
+    const contact = CONTACT_ID.test(id) ? await guarded('reading the contact', () => this.#deps.db.dataOf(account).contacts.get(id)) : undefined;
     if (!contact) throw new TalkbusError(ErrorCode.CONTACT_NOT_FOUND, `Account '${account}' has no contact '${id}'`, { account, id });
     return contact;
   }

@@ -71,7 +71,13 @@ export async function startProfile(options: HarnessOptions = {}): Promise<Profil
     events.push({ name: ctx.eventName ?? '', payload: structuredClone(ctx.params) });
   };
   broker.createService({ name: 'recorder', events: { 'profile.**': record, 'call.**': record, 'im.**': record } });
-  await broker.start();
+  try {
+    await broker.start();
+  } catch (err) {
+    await broker.stop().catch(() => undefined);
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   let stopped = false;
   const harness: ProfileHarness = {
     broker,
