@@ -20,7 +20,9 @@ function fail(message: string): never {
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major !== 24) {
-  fail(`talkbus runs on the pinned Node 24 (devDependency "node"), but this is Node ${process.version} at ${process.execPath}. Run it through npm (npm test), after npm run setup.`);
+  fail(
+    `talkbus runs on the pinned Node 24 (devDependency "node"), but this is Node ${process.version} at ${process.execPath}. Run it through npm (npm test), after npm run setup.`,
+  );
 }
 
 const args = process.argv.slice(2);
@@ -45,7 +47,8 @@ if (!onlyTests) {
   step('lint (eslint + Nx module boundaries)', bin('eslint'), ['--max-warnings=0', '.']);
 }
 
-const patterns = globs.length > 0 ? globs : ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts'];
+const patterns =
+  globs.length > 0 ? globs : ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts'];
 const summaryDir = mkdtempSync(path.join(tmpdir(), 'talkbus-test-'));
 const summaryFile = path.join(summaryDir, 'summary.json');
 try {

@@ -57,7 +57,11 @@ describe('cluster over NATS', () => {
 
   test('actions and events cross the bus between processes', async () => {
     const events: { event: string; payload: Record<string, unknown> }[] = [];
-    const watcher = runTalkbus(['watch', 'profile.*', '--count', '3', '--timeout', '20000', '--transporter', nats.url], {}, 30_000);
+    const watcher = runTalkbus(
+      ['watch', 'profile.*', '--count', '3', '--timeout', '20000', '--transporter', nats.url],
+      {},
+      30_000,
+    );
     // Wait until the watcher's subscription is known to the bus before acting.
     const deadline = Date.now() + 15_000;
     while (!client.broker.registry.getEventList({}).some((e) => String(e.name) === 'profile.*')) {
@@ -65,12 +69,23 @@ describe('cluster over NATS', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    const created = await call(client.broker, 'profile.create', { account: 'Alice_CMCC', sipUser: '8000', displayName: 'Alice Huang' });
+    const created = await call(client.broker, 'profile.create', {
+      account: 'Alice_CMCC',
+      sipUser: '8000',
+      displayName: 'Alice Huang',
+    });
     assert.equal(created.account, 'Alice_CMCC');
     const opened = await call(client.broker, 'profile.open', { account: 'Alice_CMCC' });
     assert.equal(opened.open, true);
-    await call(client.broker, 'profile.set', { account: 'Alice_CMCC', values: { registrar: 'sip.example.net:5060', maxCalls: 2, authPassword: 's3cret!' } });
-    await call(client.broker, 'profile.contacts.add', { account: 'Alice_CMCC', name: 'Bob', numbers: ['+86 10 1234-5678'] });
+    await call(client.broker, 'profile.set', {
+      account: 'Alice_CMCC',
+      values: { registrar: 'sip.example.net:5060', maxCalls: 2, authPassword: 's3cret!' },
+    });
+    await call(client.broker, 'profile.contacts.add', {
+      account: 'Alice_CMCC',
+      name: 'Bob',
+      numbers: ['+86 10 1234-5678'],
+    });
     const status = await call(client.broker, 'license.verify', {});
     assert.equal(status.status, 'off');
 
@@ -85,7 +100,13 @@ describe('cluster over NATS', () => {
     assert.ok(!watched.stdout.includes('s3cret!'), 'the password never travels in an event');
 
     // The generic CLI against the running node, over NATS.
-    const acted = await runTalkbus(['act', 'profile.get', '{"account":"Alice_CMCC","keys":["registrar","maxCalls"]}', '--transporter', nats.url]);
+    const acted = await runTalkbus([
+      'act',
+      'profile.get',
+      '{"account":"Alice_CMCC","keys":["registrar","maxCalls"]}',
+      '--transporter',
+      nats.url,
+    ]);
     assert.equal(acted.code, 0, acted.stderr);
     assert.deepEqual(JSON.parse(acted.stdout).values, { registrar: 'sip.example.net:5060', maxCalls: 2 });
 
@@ -107,11 +128,17 @@ describe('cluster over NATS', () => {
   test('kill -9 of the service node: a clear error within a bound, and the data survives a restart', async () => {
     await nodeA.kill();
     const started = Date.now();
-    await assert.rejects(call(client.broker, 'profile.info', { account: 'Alice_CMCC' }), (err: Error & { type?: string }) => {
-      assert.match(err.name, /RequestTimeoutError|ServiceNotAvailableError|RequestRejectedError|ServiceNotFoundError/);
-      assert.match(err.message, /profile\.info/);
-      return true;
-    });
+    await assert.rejects(
+      call(client.broker, 'profile.info', { account: 'Alice_CMCC' }),
+      (err: Error & { type?: string }) => {
+        assert.match(
+          err.name,
+          /RequestTimeoutError|ServiceNotAvailableError|RequestRejectedError|ServiceNotFoundError/,
+        );
+        assert.match(err.message, /profile\.info/);
+        return true;
+      },
+    );
     const waited = Date.now() - started;
     assert.ok(waited < 8000, `the error came after ${waited} ms`);
 
@@ -136,9 +163,20 @@ describe('cluster over NATS', () => {
     const info = await call(client.broker, 'profile.info', { account: 'Alice_CMCC' });
     assert.equal(info.account, 'Alice_CMCC');
     await call(client.broker, 'profile.open', { account: 'Alice_CMCC' });
-    const values = await call(client.broker, 'profile.get', { account: 'Alice_CMCC', keys: ['registrar', 'maxCalls', 'sipUser', 'authPassword'] });
-    assert.deepEqual(values.values, { registrar: 'sip.example.net:5060', maxCalls: 2, sipUser: '8000', authPassword: '********' });
-    const contacts = await call(client.broker, 'profile.contacts.search', { account: 'Alice_CMCC', query: '1012345678' });
+    const values = await call(client.broker, 'profile.get', {
+      account: 'Alice_CMCC',
+      keys: ['registrar', 'maxCalls', 'sipUser', 'authPassword'],
+    });
+    assert.deepEqual(values.values, {
+      registrar: 'sip.example.net:5060',
+      maxCalls: 2,
+      sipUser: '8000',
+      authPassword: '********',
+    });
+    const contacts = await call(client.broker, 'profile.contacts.search', {
+      account: 'Alice_CMCC',
+      query: '1012345678',
+    });
     assert.equal(contacts.contacts[0]?.name, 'Bob');
   });
 
@@ -151,7 +189,11 @@ describe('cluster over NATS', () => {
 describe('transporter unreachable', () => {
   test('a node that cannot reach NATS fails to start within the bound, saying so', async () => {
     const started = Date.now();
-    const result = await runTalkbus(['act', 'profile.count', '--transporter', 'nats://127.0.0.1:9', '--timeout', '1500'], {}, 20_000);
+    const result = await runTalkbus(
+      ['act', 'profile.count', '--transporter', 'nats://127.0.0.1:9', '--timeout', '1500'],
+      {},
+      20_000,
+    );
     assert.equal(result.code, 1);
     const error = JSON.parse(result.stderr.trim().split('\n').at(-1)!).error;
     assert.equal(error.code, 'TRANSPORTER_UNREACHABLE');

@@ -6,12 +6,15 @@ import { loadConfig, startNode, type TalkbusConfig, type TalkbusNode } from '@ta
 import { serviceFactories } from './services.ts';
 
 /** Config overrides from the shared connection flags. */
-export function configFromFlags(values: {
-  transporter?: string | undefined;
-  'data-dir'?: string | undefined;
-  'node-id'?: string | undefined;
-  config?: string | undefined;
-}, extra: Record<string, unknown> = {}): TalkbusConfig {
+export function configFromFlags(
+  values: {
+    transporter?: string | undefined;
+    'data-dir'?: string | undefined;
+    'node-id'?: string | undefined;
+    config?: string | undefined;
+  },
+  extra: Record<string, unknown> = {},
+): TalkbusConfig {
   const overrides: Record<string, unknown> = { ...extra };
   if (values.transporter) overrides.transporter = values.transporter;
   if (values['data-dir']) overrides.dataDir = values['data-dir'];
@@ -24,7 +27,10 @@ export function configFromFlags(values: {
  * listens); embedded, it runs them all, quietly.
  */
 export async function connect(config: TalkbusConfig): Promise<TalkbusNode> {
-  const quiet: TalkbusConfig = { ...config, log: { ...config.log, level: process.env.TALKBUS_LOG_LEVEL ? config.log.level : 'warn' } };
+  const quiet: TalkbusConfig = {
+    ...config,
+    log: { ...config.log, level: process.env.TALKBUS_LOG_LEVEL ? config.log.level : 'warn' },
+  };
   if (config.transporter) {
     return startNode({ ...quiet, services: [] }, serviceFactories);
   }
@@ -35,8 +41,13 @@ export async function connect(config: TalkbusConfig): Promise<TalkbusNode> {
 export async function waitForAction(node: TalkbusNode, action: string, timeout: number): Promise<void> {
   const service = action.slice(0, action.lastIndexOf('.')).split('.')[0]!;
   await node.broker.waitForServices(service, timeout).catch(() => {
-    throw Object.assign(new Error(`No node runs the '${service}' service (waited ${timeout} ms). Is talkbus running, and on the same transporter?`), {
-      code: 'SERVICE_NOT_AVAILABLE',
-    });
+    throw Object.assign(
+      new Error(
+        `No node runs the '${service}' service (waited ${timeout} ms). Is talkbus running, and on the same transporter?`,
+      ),
+      {
+        code: 'SERVICE_NOT_AVAILABLE',
+      },
+    );
   });
 }

@@ -39,6 +39,7 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: s
 /** Parses a positive integer flag. */
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
   return Number(value);
 }

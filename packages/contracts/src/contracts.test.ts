@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Moleculer from 'moleculer';
-import { actions, defaultProvisioning, provisioningSpec, secretProvisioningKeys, strictParams, TalkbusError, ErrorCode, type ActionParams } from './index.ts';
+import {
+  actions,
+  defaultProvisioning,
+  provisioningSpec,
+  secretProvisioningKeys,
+  strictParams,
+  TalkbusError,
+  ErrorCode,
+  type ActionParams,
+} from './index.ts';
 
 const validator = new Moleculer.Validators.Fastest();
 const check = (name: keyof typeof actions, params: unknown) =>
-  (validator.compile(strictParams(actions[name].params)) as (v: unknown) => true | { field: string; type: string }[])(params);
+  (validator.compile(strictParams(actions[name].params)) as (v: unknown) => true | { field: string; type: string }[])(
+    params,
+  );
 
 test('every action is named <service>.<action> and has a description', () => {
   for (const [name, spec] of Object.entries(actions)) {
@@ -23,7 +34,8 @@ test('every string parameter is bounded', () => {
     if (rule.items) visit(`${where}[]`, rule.items as Record<string, unknown>);
     if (rule.props) for (const [k, r] of Object.entries(rule.props as object)) visit(`${where}.${k}`, r);
   };
-  for (const spec of Object.values(actions)) for (const [field, rule] of Object.entries(spec.params)) visit(`${spec.name}:${field}`, rule);
+  for (const spec of Object.values(actions))
+    for (const [field, rule] of Object.entries(spec.params)) visit(`${spec.name}:${field}`, rule);
   assert.deepEqual(unbounded, []);
 });
 
@@ -33,7 +45,8 @@ test('account names: path separators, dot names, empty and long names are refuse
     assert.notEqual(result, true, `'${bad}' must be refused`);
     assert.equal((result as { field: string }[])[0]?.field, 'account');
   }
-  for (const good of ['Alice_CMCC', 'bob.2', '张三', 'a@b.c', 'x'.repeat(64)]) assert.equal(check('profile.create', { account: good }), true, good);
+  for (const good of ['Alice_CMCC', 'bob.2', '张三', 'a@b.c', 'x'.repeat(64)])
+    assert.equal(check('profile.create', { account: good }), true, good);
 });
 
 test('unknown and missing parameters name the field', () => {
@@ -44,7 +57,10 @@ test('unknown and missing parameters name the field', () => {
 });
 
 test('provisioning values are checked per key by profile.set', () => {
-  assert.equal(check('profile.set', { account: 'A', values: { maxCalls: 2, transport: 'tcp', audioCodecs: ['PCMA'] } }), true);
+  assert.equal(
+    check('profile.set', { account: 'A', values: { maxCalls: 2, transport: 'tcp', audioCodecs: ['PCMA'] } }),
+    true,
+  );
   const wrong = check('profile.set', { account: 'A', values: { maxCalls: 0 } }) as { field: string }[];
   assert.equal(wrong[0]?.field, 'values.maxCalls');
   const unknown = check('profile.set', { account: 'A', values: { nope: 1 } }) as { type: string }[];

@@ -36,7 +36,12 @@ export interface ImEvent {
 /** Event name → payload. */
 export interface EventMap {
   // license (guide §3.1, table 3-2)
-  'license.activated': { activated: boolean; reason: string | null; license: LicensePayload | null; path: string | null };
+  'license.activated': {
+    activated: boolean;
+    reason: string | null;
+    license: LicensePayload | null;
+    path: string | null;
+  };
   'license.deviceDeactivated': { deactivated: boolean; reason: string | null };
 
   // profile (guide §5.1, §5.2): data changes; secrets never appear, only the keys that changed

@@ -14,8 +14,7 @@ export const accountName = t.string({
   min: 1,
   max: 64,
   pattern: /^(?!\.\.?$)[\p{L}\p{N}_.@+-]+$/u,
-  patternMessage:
-    "The '{field}' field must be 1-64 letters, digits or _ . @ + - (no spaces or path separators).",
+  patternMessage: "The '{field}' field must be 1-64 letters, digits or _ . @ + - (no spaces or path separators).",
 });
 
 const contactId = t.string({ min: 1, max: 64 });
@@ -148,7 +147,7 @@ export const profileActions = {
   open: action<AccountInfo & { provisioning: Provisioning }>()(
     'profile.open',
     { ...account, homeNode: t.optional(t.string({ min: 1, max: 128 })) },
-    "Loads an account and binds it to its home node (Mtc_CliOpen); secrets are masked in the answer",
+    'Loads an account and binds it to its home node (Mtc_CliOpen); secrets are masked in the answer',
   ),
   close: action<{ closed: boolean }>()('profile.close', account, 'Flushes and closes an account (Mtc_CliClose)'),
   get: action<{ opened: boolean; values: Partial<Provisioning> }>()(
@@ -189,7 +188,11 @@ export const profileActions = {
     },
     'Changes a contact',
   ),
-  contactsRemove: action<{ removed: boolean }>()('profile.contacts.remove', { ...account, id: contactId }, 'Removes a contact'),
+  contactsRemove: action<{ removed: boolean }>()(
+    'profile.contacts.remove',
+    { ...account, id: contactId },
+    'Removes a contact',
+  ),
   contactsGet: action<Contact>()('profile.contacts.get', { ...account, id: contactId }, 'One contact'),
   contactsList: action<{ contacts: Contact[]; total: number }>()(
     'profile.contacts.list',
@@ -207,7 +210,11 @@ export const profileActions = {
     { ...account, since: t.optional(timestamp), until: t.optional(timestamp), peer: t.optional(sipUri), limit },
     'Call log, newest first, by time range and peer',
   ),
-  callLogsRemove: action<{ removed: boolean }>()('profile.callLogs.remove', { ...account, id: t.string({ min: 1, max: 64 }) }, 'Removes one call log entry'),
+  callLogsRemove: action<{ removed: boolean }>()(
+    'profile.callLogs.remove',
+    { ...account, id: t.string({ min: 1, max: 64 }) },
+    'Removes one call log entry',
+  ),
   callLogsClear: action<{ removed: number }>()('profile.callLogs.clear', account, 'Removes the whole call log'),
 
   imLogsList: action<{ entries: ImLogEntry[] }>()(

@@ -63,11 +63,27 @@ export const provisioningSpec = {
 
   // calls (guide chapter 6)
   sessionTimerInterval: param(t.integer({ min: 90, max: 86400 }), 1800, 'RFC 4028 session interval (§6.10)'),
-  audioCodecs: param(t.array(t.enum(AUDIO_CODECS), { min: 1, max: 8, unique: true }), ['PCMU', 'PCMA', 'telephone-event'], 'Audio codecs, in preference order'),
-  videoCodecs: param(t.array(t.enum(VIDEO_CODECS), { min: 0, max: 4, unique: true }), ['H264', 'VP8'], 'Video codecs, in preference order'),
-  dtmfMode: param(t.enum(['auto', 'rfc4733', 'info'] as const), 'auto', 'auto: RFC 4733 when telephone-event is negotiated, SIP INFO otherwise (§6.2.7)'),
+  audioCodecs: param(
+    t.array(t.enum(AUDIO_CODECS), { min: 1, max: 8, unique: true }),
+    ['PCMU', 'PCMA', 'telephone-event'],
+    'Audio codecs, in preference order',
+  ),
+  videoCodecs: param(
+    t.array(t.enum(VIDEO_CODECS), { min: 0, max: 4, unique: true }),
+    ['H264', 'VP8'],
+    'Video codecs, in preference order',
+  ),
+  dtmfMode: param(
+    t.enum(['auto', 'rfc4733', 'info'] as const),
+    'auto',
+    'auto: RFC 4733 when telephone-event is negotiated, SIP INFO otherwise (§6.2.7)',
+  ),
   maxCalls: param(t.integer({ min: 1, max: 64 }), 4, 'Calls at once; a new incoming call beyond it gets 486 (§6.4.2)'),
-  noAnswerTimeout: param(t.integer({ min: 5, max: 600 }), 60, 'Seconds before an unanswered incoming call gets 480 (§6.4.3)'),
+  noAnswerTimeout: param(
+    t.integer({ min: 5, max: 600 }),
+    60,
+    'Seconds before an unanswered incoming call gets 480 (§6.4.3)',
+  ),
   callWaiting: param(t.boolean(), true, 'Accept a second incoming call while talking (§6.5)'),
   incomingCallBarring: param(t.boolean(), false, 'Refuse every incoming call with 603 (§6.7.1)'),
   privacy: param(t.enum(['none', 'id'] as const), 'none', 'Hide our identity (Privacy: id) on outgoing calls (§6.2.6)'),

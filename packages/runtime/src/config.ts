@@ -86,7 +86,12 @@ const schema = {
   $$strict: true,
   nodeID: { type: 'string', min: 1, max: 128, pattern: /^[A-Za-z0-9_.:-]+$/ },
   transporter: { type: 'string', nullable: true, max: 2048, pattern: /^nats:\/\/[^\s]+$/ },
-  services: { type: 'array', nullable: true, max: 32, items: { type: 'string', min: 1, max: 64, pattern: /^[a-z][a-z0-9-]*$/ } },
+  services: {
+    type: 'array',
+    nullable: true,
+    max: 32,
+    items: { type: 'string', min: 1, max: 64, pattern: /^[a-z][a-z0-9-]*$/ },
+  },
   dataDir: { type: 'string', min: 1, max: 4096 },
   log: {
     type: 'object',
@@ -131,7 +136,15 @@ function defaults(env: NodeJS.ProcessEnv): Plain {
     requestTimeout: 10_000,
     connectTimeout: 10_000,
     shutdownTimeout: 10_000,
-    license: { mode: 'off', path: '', publicKey: '', deviceId: '', httpHost: '127.0.0.1', httpPort: 0, privateKeyPath: '' },
+    license: {
+      mode: 'off',
+      path: '',
+      publicKey: '',
+      deviceId: '',
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      privateKeyPath: '',
+    },
   };
 }
 
@@ -150,7 +163,12 @@ function merge(base: Plain, over: Plain): Plain {
   for (const [key, value] of Object.entries(over)) {
     const prior = out[key];
     out[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && prior && typeof prior === 'object' && !Array.isArray(prior)
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      prior &&
+      typeof prior === 'object' &&
+      !Array.isArray(prior)
         ? merge(prior as Plain, value as Plain)
         : value;
   }
@@ -196,7 +214,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string; ov
     if (raw === undefined || raw === '') continue;
     fromEnv.set(key, name);
     let value: unknown = raw;
-    if (key === 'services') value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (key === 'services')
+      value = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (numberKeys.has(key)) value = /^\d+$/.test(raw) ? Number(raw) : raw;
     setPath(envOverrides, key, value);
   }

@@ -99,7 +99,9 @@ export async function startNode(
   }).catch(async (err: unknown) => {
     if (err instanceof NodeStartError) throw err;
     await broker.stop().catch(() => undefined);
-    throw new NodeStartError('SERVICE_START_FAILED', `talkbus node failed to start: ${(err as Error).message}`, { cause: err });
+    throw new NodeStartError('SERVICE_START_FAILED', `talkbus node failed to start: ${(err as Error).message}`, {
+      cause: err,
+    });
   });
 
   let stopping: Promise<void> | undefined;
@@ -147,7 +149,11 @@ function defaultServices(config: TalkbusConfig, factories: Record<string, Servic
  * Races `work` against a timer. On timeout, `onTimeout` decides: an Error is thrown, undefined
  * resolves. A bound of 0 waits without a limit.
  */
-async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Promise<Error | undefined>): Promise<T | undefined> {
+async function withTimeout<T>(
+  work: Promise<T>,
+  ms: number,
+  onTimeout: () => Promise<Error | undefined>,
+): Promise<T | undefined> {
   if (ms <= 0) return work;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { call, profileActions, TalkbusError } from '@talkbus/contracts';
-import { actionsFrom, ConfigError, loadConfig, NodeStartError, startNode } from './index.ts';
+import type { NodeStartError} from './index.ts';
+import { actionsFrom, ConfigError, loadConfig, startNode } from './index.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'talkbus-runtime-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,22 +22,30 @@ test('defaults: embedded, all services, data under ./data', () => {
 test('environment wins over the file, and the error names the bad key and where it came from', () => {
   const file = path.join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({ nodeID: 'from-file', requestTimeout: 2000, license: { mode: 'client' } }));
-  const config = loadConfig({ env: { TALKBUS_CONFIG: file, TALKBUS_NODE_ID: 'from-env', TALKBUS_SERVICES: 'profile, license' } });
+  const config = loadConfig({
+    env: { TALKBUS_CONFIG: file, TALKBUS_NODE_ID: 'from-env', TALKBUS_SERVICES: 'profile, license' },
+  });
   assert.equal(config.nodeID, 'from-env');
   assert.equal(config.requestTimeout, 2000);
   assert.equal(config.license.mode, 'client');
   assert.deepEqual(config.services, ['profile', 'license']);
 
-  assert.throws(() => loadConfig({ env: { TALKBUS_LICENSE_MODE: 'maybe' } }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.equal(err.key, 'license.mode');
-    assert.match(err.message, /TALKBUS_LICENSE_MODE/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ env: { TALKBUS_LICENSE_MODE: 'maybe' } }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.key, 'license.mode');
+      assert.match(err.message, /TALKBUS_LICENSE_MODE/);
+      return true;
+    },
+  );
   assert.throws(() => loadConfig({ env: { TALKBUS_TRANSPORTER: 'redis://x' } }), /transporter/);
   assert.throws(() => loadConfig({ env: { TALKBUS_REQUEST_TIMEOUT: 'soon' } }), /requestTimeout/);
   writeFileSync(file, JSON.stringify({ colour: 'blue' }));
-  assert.throws(() => loadConfig({ env: { TALKBUS_CONFIG: file } }), (err: ConfigError) => /colour/.test(err.message));
+  assert.throws(
+    () => loadConfig({ env: { TALKBUS_CONFIG: file } }),
+    (err: ConfigError) => /colour/.test(err.message),
+  );
   writeFileSync(file, '{ not json');
   assert.throws(() => loadConfig({ env: { TALKBUS_CONFIG: file } }), /cannot read it as JSON/);
 });
@@ -59,12 +68,18 @@ test('an embedded node runs a service built from contract specs, validating para
   });
   try {
     assert.deepEqual(await call(node.broker, 'profile.count', {}), { count: 7 });
-    await assert.rejects(call(node.broker, 'profile.info', { account: 'x' }), (err: TalkbusError) => err.type === 'ACCOUNT_NOT_FOUND');
-    await assert.rejects(node.broker.call('profile.info', { account: 5 }), (err: Error & { data: { field: string }[] }) => {
-      assert.equal(err.name, 'ValidationError');
-      assert.equal(err.data[0]?.field, 'account');
-      return true;
-    });
+    await assert.rejects(
+      call(node.broker, 'profile.info', { account: 'x' }),
+      (err: TalkbusError) => err.type === 'ACCOUNT_NOT_FOUND',
+    );
+    await assert.rejects(
+      node.broker.call('profile.info', { account: 5 }),
+      (err: Error & { data: { field: string }[] }) => {
+        assert.equal(err.name, 'ValidationError');
+        assert.equal(err.data[0]?.field, 'account');
+        return true;
+      },
+    );
   } finally {
     await node.stop();
   }
@@ -72,7 +87,10 @@ test('an embedded node runs a service built from contract specs, validating para
 
 test('an unknown service name is refused before anything starts', async () => {
   const config = loadConfig({ env: { TALKBUS_SERVICES: 'nope', TALKBUS_LOG_LEVEL: 'error' } });
-  await assert.rejects(startNode(config, {}), (err: NodeStartError) => err.code === 'UNKNOWN_SERVICE' && /nope/.test(err.message));
+  await assert.rejects(
+    startNode(config, {}),
+    (err: NodeStartError) => err.code === 'UNKNOWN_SERVICE' && /nope/.test(err.message),
+  );
 });
 
 test('an unreachable NATS fails the start within connectTimeout, with a clear error', async () => {

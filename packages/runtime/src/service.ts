@@ -20,7 +20,10 @@ export type Handlers<G extends Record<string, ActionSpec>> = {
 };
 
 /** Builds a Moleculer `actions` object from specs and handlers. */
-export function actionsFrom<G extends Record<string, ActionSpec>>(specs: G, handlers: Handlers<G>): NonNullable<ServiceSchema['actions']> {
+export function actionsFrom<G extends Record<string, ActionSpec>>(
+  specs: G,
+  handlers: Handlers<G>,
+): NonNullable<ServiceSchema['actions']> {
   const actions: Record<string, unknown> = {};
   for (const key of Object.keys(specs) as (keyof G & string)[]) {
     const spec = specs[key]!;
@@ -36,7 +39,11 @@ export function actionsFrom<G extends Record<string, ActionSpec>>(specs: G, hand
 }
 
 /** Emits a typed event. */
-export function emit<N extends EventName>(broker: Pick<ServiceBroker, 'emit'>, name: N, payload: EventMap[N]): Promise<void> {
+export function emit<N extends EventName>(
+  broker: Pick<ServiceBroker, 'emit'>,
+  name: N,
+  payload: EventMap[N],
+): Promise<void> {
   return broker.emit(name, payload) as Promise<void>;
 }
 

@@ -28,12 +28,17 @@ export function parseParams(text: string | undefined): Record<string, unknown> {
   } catch (err) {
     throw new UsageError(`params must be a JSON object: ${(err as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('params must be a JSON object, e.g. \'{"account":"Alice"}\'');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new UsageError('params must be a JSON object, e.g. \'{"account":"Alice"}\'');
   return value as Record<string, unknown>;
 }
 
 /** Runs an action on a node made for this command, then stops the node. */
-export async function runAction(values: Parameters<typeof configFromFlags>[0] & { timeout?: string | undefined }, name: string, params: unknown): Promise<unknown> {
+export async function runAction(
+  values: Parameters<typeof configFromFlags>[0] & { timeout?: string | undefined },
+  name: string,
+  params: unknown,
+): Promise<unknown> {
   const timeout = positiveInt(values.timeout, '--timeout') ?? 10_000;
   const config = configFromFlags(values, { requestTimeout: timeout, connectTimeout: timeout });
   const node = await connect(config);
@@ -53,7 +58,8 @@ export async function act(args: string[]): Promise<number> {
   }
   const [name, json, ...rest] = positionals;
   if (!name) throw new UsageError('which action? e.g. talkbus act profile.list');
-  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')} (quote the JSON params as one argument)`);
+  if (rest.length > 0)
+    throw new UsageError(`unexpected arguments: ${rest.join(' ')} (quote the JSON params as one argument)`);
   printJson(await runAction(values, name, parseParams(json)));
   return 0;
 }

@@ -78,13 +78,23 @@ export async function license(args: string[]): Promise<number> {
       return 0;
     case 'activate': {
       if (!values.server || !values.key) throw new UsageError('license activate needs --server and --key');
-      const outcome = await actAndAwait(values, 'license.activate', { server: values.server, key: values.key, ...optional('path', values.path) }, 'license.activated');
+      const outcome = await actAndAwait(
+        values,
+        'license.activate',
+        { server: values.server, key: values.key, ...optional('path', values.path) },
+        'license.activated',
+      );
       printJson(outcome);
       return outcome.activated === true ? 0 : 1;
     }
     case 'deactivate': {
       if (!values.server) throw new UsageError('license deactivate needs --server');
-      const outcome = await actAndAwait(values, 'license.deactivateDevice', { server: values.server, ...optional('path', values.path) }, 'license.deviceDeactivated');
+      const outcome = await actAndAwait(
+        values,
+        'license.deactivateDevice',
+        { server: values.server, ...optional('path', values.path) },
+        'license.deviceDeactivated',
+      );
       printJson(outcome);
       return outcome.deactivated === true ? 0 : 1;
     }

@@ -51,7 +51,8 @@ export async function profile(args: string[]): Promise<number> {
     if (!account) throw new UsageError(`talkbus profile ${command} needs an account name`);
     return account;
   };
-  const run = async (action: string, params: Record<string, unknown>) => printJson(await runAction(values, action, params));
+  const run = async (action: string, params: Record<string, unknown>) =>
+    printJson(await runAction(values, action, params));
   switch (command) {
     case 'list':
       await run('profile.list', {});

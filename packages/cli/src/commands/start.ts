@@ -20,13 +20,21 @@ Options:
 ${connectionHelp}`;
 
 export async function start(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...connectionOptions, services: { type: 'string' }, 'no-repl': { type: 'boolean' } });
+  const { values } = parse(args, {
+    ...connectionOptions,
+    services: { type: 'string' },
+    'no-repl': { type: 'boolean' },
+  });
   if (values.help) {
     console.log(startHelp);
     return 0;
   }
   const extra: Record<string, unknown> = {};
-  if (values.services) extra.services = values.services.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.services)
+    extra.services = values.services
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const config = configFromFlags(values, extra);
   const node = await startNode(config, serviceFactories);
   stopOnSignals(node);

@@ -42,7 +42,9 @@ export async function watch(args: string[]): Promise<number> {
     events: {
       [pattern]: {
         handler(ctx: Context) {
-          process.stdout.write(`${JSON.stringify({ event: ctx.eventName, sender: ctx.nodeID, at: new Date().toISOString(), payload: ctx.params })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ event: ctx.eventName, sender: ctx.nodeID, at: new Date().toISOString(), payload: ctx.params })}\n`,
+          );
           seen += 1;
           if (count !== undefined && seen >= count) finish(0);
         },
