@@ -54,10 +54,14 @@ export class AccountFolders {
   async resolve(account: string, relative = ''): Promise<string> {
     const folder = this.folderOf(account);
     const outside = () =>
-      new TalkbusError(ErrorCode.PATH_OUTSIDE_ACCOUNT, `The path '${relative}' is outside the folder of account '${account}'`, {
-        account,
-        relative,
-      });
+      new TalkbusError(
+        ErrorCode.PATH_OUTSIDE_ACCOUNT,
+        `The path '${relative}' is outside the folder of account '${account}'`,
+        {
+          account,
+          relative,
+        },
+      );
     if (relative.includes('\0')) throw outside();
     const target = path.resolve(folder, relative);
     if (!isInside(folder, target)) throw outside();

@@ -30,7 +30,11 @@ describe('§5.1 account management', () => {
     assert.deepEqual(await call(broker, 'profile.list', {}), { accounts: [], total: 0 });
 
     // §5.1: account name, SIP user and display name are three different things.
-    const alice = await call(broker, 'profile.create', { account: 'Alice_CMCC', sipUser: '8000', displayName: 'Alice Huang' });
+    const alice = await call(broker, 'profile.create', {
+      account: 'Alice_CMCC',
+      sipUser: '8000',
+      displayName: 'Alice Huang',
+    });
     assert.equal(alice.account, 'Alice_CMCC');
     assert.equal(alice.open, false);
     assert.equal(alice.homeNode, null);
@@ -47,17 +51,19 @@ describe('§5.1 account management', () => {
     );
     assert.equal(list.total, 3);
     const page = await call(broker, 'profile.list', { offset: 1, limit: 1 });
-    assert.deepEqual(page.accounts.map((a) => a.account), ['zed']);
+    assert.deepEqual(
+      page.accounts.map((a) => a.account),
+      ['zed'],
+    );
     assert.equal(page.total, 3);
 
     assert.deepEqual(await call(broker, 'profile.exists', { account: 'Alice_CMCC' }), { exists: true });
     assert.deepEqual(await call(broker, 'profile.exists', { account: 'Carol' }), { exists: false });
     assert.deepEqual(await call(broker, 'profile.info', { account: 'Alice_CMCC' }), alice);
-    assert.deepEqual(harness.events.filter((e) => e.name === 'profile.created').map((e) => e.payload), [
-      { account: 'Alice_CMCC' },
-      { account: 'zed' },
-      { account: 'Bob' },
-    ]);
+    assert.deepEqual(
+      harness.events.filter((e) => e.name === 'profile.created').map((e) => e.payload),
+      [{ account: 'Alice_CMCC' }, { account: 'zed' }, { account: 'Bob' }],
+    );
   });
 
   test('duplicate and unknown accounts', async () => {
@@ -67,11 +73,21 @@ describe('§5.1 account management', () => {
     // Concurrent creates of one name: exactly one wins.
     const results = await Promise.allSettled([1, 2, 3].map(() => call(broker, 'profile.create', { account: 'Race' })));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
-    for (const name of ['profile.info', 'profile.delete', 'profile.open', 'profile.close', 'profile.save', 'profile.path'] as const) {
+    for (const name of [
+      'profile.info',
+      'profile.delete',
+      'profile.open',
+      'profile.close',
+      'profile.save',
+      'profile.path',
+    ] as const) {
       await rejectsWithCode(call(broker, name, { account: 'Nobody' }), 'ACCOUNT_NOT_FOUND');
     }
     await rejectsWithCode(call(broker, 'profile.get', { account: 'Nobody' }), 'ACCOUNT_NOT_FOUND');
-    await rejectsWithCode(call(broker, 'profile.set', { account: 'Nobody', values: { maxCalls: 2 } }), 'ACCOUNT_NOT_FOUND');
+    await rejectsWithCode(
+      call(broker, 'profile.set', { account: 'Nobody', values: { maxCalls: 2 } }),
+      'ACCOUNT_NOT_FOUND',
+    );
     await rejectsWithCode(call(broker, 'profile.contacts.list', { account: 'Nobody' }), 'ACCOUNT_NOT_FOUND');
     await rejectsWithCode(call(broker, 'profile.callLogs.list', { account: 'Nobody' }), 'ACCOUNT_NOT_FOUND');
     await rejectsWithCode(call(broker, 'profile.imLogs.clear', { account: 'Nobody' }), 'ACCOUNT_NOT_FOUND');
@@ -91,12 +107,18 @@ describe('§5.1 account management', () => {
     assert.equal(await exists(info.path), false, 'the folder is gone');
     assert.deepEqual(await call(broker, 'profile.exists', { account: 'Alice_CMCC' }), { exists: false });
     assert.deepEqual(await call(broker, 'profile.current', {}), { account: null }); // it was current
-    assert.deepEqual(harness.events.slice(-2).map((e) => e.name), ['profile.closed', 'profile.deleted']);
+    assert.deepEqual(
+      harness.events.slice(-2).map((e) => e.name),
+      ['profile.closed', 'profile.deleted'],
+    );
 
     // A new account of the same name starts empty: no old contacts, parameters or files.
     await call(broker, 'profile.create', { account: 'Alice_CMCC' });
     await call(broker, 'profile.open', { account: 'Alice_CMCC' });
-    assert.equal((await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['maxCalls', 'sipUser'] })).values.maxCalls, 4);
+    assert.equal(
+      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['maxCalls', 'sipUser'] })).values.maxCalls,
+      4,
+    );
     assert.equal((await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['sipUser'] })).values.sipUser, '');
     assert.equal((await call(broker, 'profile.contacts.list', { account: 'Alice_CMCC' })).total, 0);
     assert.equal(await exists(path.join(info.path, 'recording.wav')), false);
@@ -130,7 +152,10 @@ describe('§5.2 open and close', () => {
     assert.deepEqual(await call(broker, 'profile.current', {}), { account: 'Alice_CMCC' }); // last opened
     // Opening again from the same node is fine; from another node it is refused.
     await call(broker, 'profile.open', { account: 'Alice_CMCC', homeNode: 'profile-test' });
-    const err = await rejectsWithCode(call(broker, 'profile.open', { account: 'Alice_CMCC', homeNode: 'node-b' }), 'ACCOUNT_OPEN_ELSEWHERE');
+    const err = await rejectsWithCode(
+      call(broker, 'profile.open', { account: 'Alice_CMCC', homeNode: 'node-b' }),
+      'ACCOUNT_OPEN_ELSEWHERE',
+    );
     assert.deepEqual(err.data, { account: 'Alice_CMCC', homeNode: 'profile-test' });
 
     assert.deepEqual(await call(broker, 'profile.close', { account: 'Alice_CMCC' }), { closed: true });
@@ -141,7 +166,9 @@ describe('§5.2 open and close', () => {
     const elsewhere = await call(broker, 'profile.open', { account: 'Alice_CMCC', homeNode: 'node-b' });
     assert.equal(elsewhere.homeNode, 'node-b');
     assert.deepEqual(
-      harness.events.filter((e) => e.name.startsWith('profile.opened') || e.name === 'profile.closed').map((e) => e.payload),
+      harness.events
+        .filter((e) => e.name.startsWith('profile.opened') || e.name === 'profile.closed')
+        .map((e) => e.payload),
       [
         { account: 'Alice_CMCC', homeNode: 'profile-test' },
         { account: 'Alice_CMCC', homeNode: 'profile-test' },
@@ -174,9 +201,15 @@ describe('profile.path (Mtc_ProfGetAbsoPath)', () => {
     }
     // A symbolic link inside the folder that points outside does not open a way out.
     await symlink(harness.dataDir, path.join(folder, 'escape'));
-    await rejectsWithCode(call(broker, 'profile.path', { account: 'Alice_CMCC', relative: 'escape/profile' }), 'PATH_OUTSIDE_ACCOUNT');
+    await rejectsWithCode(
+      call(broker, 'profile.path', { account: 'Alice_CMCC', relative: 'escape/profile' }),
+      'PATH_OUTSIDE_ACCOUNT',
+    );
     await symlink('/nonexistent-target', path.join(folder, 'dangling'));
-    await rejectsWithCode(call(broker, 'profile.path', { account: 'Alice_CMCC', relative: 'dangling' }), 'PATH_OUTSIDE_ACCOUNT');
+    await rejectsWithCode(
+      call(broker, 'profile.path', { account: 'Alice_CMCC', relative: 'dangling' }),
+      'PATH_OUTSIDE_ACCOUNT',
+    );
   });
 });
 
@@ -187,7 +220,11 @@ describe('restart', () => {
     await call(broker, 'profile.create', { account: 'Bob' });
     await call(broker, 'profile.open', { account: 'Alice_CMCC' });
     await call(broker, 'profile.set', { account: 'Alice_CMCC', values: { authPassword: 's3cret', maxCalls: 8 } });
-    const contact = await call(broker, 'profile.contacts.add', { account: 'Alice_CMCC', name: 'Bob', numbers: ['8001'] });
+    const contact = await call(broker, 'profile.contacts.add', {
+      account: 'Alice_CMCC',
+      name: 'Bob',
+      numbers: ['8001'],
+    });
     await broker.emit('call.termed', {
       sessionId: 's1',
       account: 'Alice_CMCC',

@@ -32,7 +32,8 @@ export class Accounts {
 
   /** Reads what the registry needs in memory; call once after the store is open. */
   async start(): Promise<void> {
-    for await (const seq of this.#deps.db.accountOrder.keys({ reverse: true, limit: 1 })) this.#nextSeq = Number(seq) + 1;
+    for await (const seq of this.#deps.db.accountOrder.keys({ reverse: true, limit: 1 }))
+      this.#nextSeq = Number(seq) + 1;
   }
 
   /** The account's record. @throws TalkbusError `ACCOUNT_NOT_FOUND` */
@@ -95,7 +96,8 @@ export class Accounts {
         throw new TalkbusError(ErrorCode.ACCOUNT_EXISTS, `An account named '${account}' already exists`, { account });
       }
       const leftover = await guarded(`creating the folder of account '${account}'`, () => folders.create(account));
-      if (leftover) logger.warn(`Account '${account}': removed a folder left over from an earlier account of that name`);
+      if (leftover)
+        logger.warn(`Account '${account}': removed a folder left over from an earlier account of that name`);
       const record: AccountRecord = { account, createdAt: now(), seq: this.#nextSeq++ };
       const data = db.dataOf(account);
       const batch = db.batch().put(db.accounts, account, record).put(db.accountOrder, sortableKey(record.seq), account);
@@ -124,7 +126,11 @@ export class Accounts {
       const record = await this.require(account);
       const wasOpen = (await this.homeOf(account)) !== null;
       await guarded(`deleting account '${account}'`, async () => {
-        const batch = db.batch().del(db.accounts, account).del(db.accountOrder, sortableKey(record.seq)).del(db.homes, account);
+        const batch = db
+          .batch()
+          .del(db.accounts, account)
+          .del(db.accountOrder, sortableKey(record.seq))
+          .del(db.homes, account);
         if ((await db.state.get(CURRENT)) === account) batch.del(db.state, CURRENT);
         for (const sub of Object.values(db.dataOf(account))) {
           for (const key of await allKeys(sub)) batch.del(sub, key);
@@ -132,8 +138,9 @@ export class Accounts {
         await batch.write();
       });
       this.#loaded.delete(account);
-      await guarded(`account '${account}' was deleted, but removing its folder ${folders.folderOf(account)} failed`, () =>
-        folders.remove(account),
+      await guarded(
+        `account '${account}' was deleted, but removing its folder ${folders.folderOf(account)} failed`,
+        () => folders.remove(account),
       );
       if (wasOpen) await publish('profile.closed', { account });
       await publish('profile.deleted', { account });

@@ -65,12 +65,16 @@ export class CallLog {
       }
       const entry = callLogEntryOf(event);
       if (!(await this.#log.append(event.account, entry))) {
-        logger.info(`Call log of '${event.account}' is full and session ${event.sessionId} is older than every entry: not kept`);
+        logger.info(
+          `Call log of '${event.account}' is full and session ${event.sessionId} is older than every entry: not kept`,
+        );
         return;
       }
       await publish('profile.callLogAdded', { account: event.account, entry });
     } catch (err) {
-      logger.error(`Could not log call.termed of session ${event.sessionId} for '${event.account}': ${(err as Error).message}`);
+      logger.error(
+        `Could not log call.termed of session ${event.sessionId} for '${event.account}': ${(err as Error).message}`,
+      );
     }
   }
 

@@ -21,12 +21,22 @@ const account = 'Alice_CMCC';
 describe('contacts', () => {
   test('add, get, update, remove, with events', async () => {
     const { broker } = harness;
-    const bob = await call(broker, 'profile.contacts.add', { account, name: 'Bob', numbers: ['+86 (10) 555-0100'], email: 'bob@example.com' });
+    const bob = await call(broker, 'profile.contacts.add', {
+      account,
+      name: 'Bob',
+      numbers: ['+86 (10) 555-0100'],
+      email: 'bob@example.com',
+    });
     assert.match(bob.id, /^[0-9a-f]{16}$/);
     assert.equal(bob.createdAt, bob.updatedAt);
     assert.deepEqual(await call(broker, 'profile.contacts.get', { account, id: bob.id }), bob);
 
-    const updated = await call(broker, 'profile.contacts.update', { account, id: bob.id, numbers: ['8001', 'sip:bob@example.com'], note: 'work' });
+    const updated = await call(broker, 'profile.contacts.update', {
+      account,
+      id: bob.id,
+      numbers: ['8001', 'sip:bob@example.com'],
+      note: 'work',
+    });
     assert.equal(updated.name, 'Bob');
     assert.equal(updated.email, 'bob@example.com');
     assert.deepEqual(updated.numbers, ['8001', 'sip:bob@example.com']);
@@ -38,7 +48,10 @@ describe('contacts', () => {
     assert.deepEqual(await call(broker, 'profile.contacts.remove', { account, id: bob.id }), { removed: true });
     assert.deepEqual(await call(broker, 'profile.contacts.remove', { account, id: bob.id }), { removed: false });
     await rejectsWithCode(call(broker, 'profile.contacts.get', { account, id: bob.id }), 'CONTACT_NOT_FOUND');
-    await rejectsWithCode(call(broker, 'profile.contacts.update', { account, id: bob.id, name: 'B' }), 'CONTACT_NOT_FOUND');
+    await rejectsWithCode(
+      call(broker, 'profile.contacts.update', { account, id: bob.id, name: 'B' }),
+      'CONTACT_NOT_FOUND',
+    );
     // An id that is not ours at all (even with odd characters) is simply not found.
     await rejectsWithCode(call(broker, 'profile.contacts.get', { account, id: 'x\0y' }), 'CONTACT_NOT_FOUND');
     assert.deepEqual(await call(broker, 'profile.contacts.remove', { account, id: '../x' }), { removed: false });
@@ -62,14 +75,22 @@ describe('contacts', () => {
     await add('Dave', []);
     await add('Bobby', ['555.777.8888']);
     const list = await call(broker, 'profile.contacts.list', { account });
-    assert.deepEqual(list.contacts.map((c) => c.name), ['Alice', 'bob', 'Bobby', 'carol', 'Dave']);
+    assert.deepEqual(
+      list.contacts.map((c) => c.name),
+      ['Alice', 'bob', 'Bobby', 'carol', 'Dave'],
+    );
     assert.equal(list.total, 5);
     const page = await call(broker, 'profile.contacts.list', { account, offset: 1, limit: 2 });
-    assert.deepEqual(page.contacts.map((c) => c.name), ['bob', 'Bobby']);
+    assert.deepEqual(
+      page.contacts.map((c) => c.name),
+      ['bob', 'Bobby'],
+    );
     assert.equal(page.total, 5);
 
     const search = async (query: string, limit?: number) =>
-      (await call(broker, 'profile.contacts.search', { account, query, ...(limit ? { limit } : {}) })).contacts.map((c) => c.name);
+      (await call(broker, 'profile.contacts.search', { account, query, ...(limit ? { limit } : {}) })).contacts.map(
+        (c) => c.name,
+      );
     assert.deepEqual(await search('BOB'), ['bob', 'Bobby']);
     assert.deepEqual(await search('5550102'), ['carol']); // separators ignored in the number
     assert.deepEqual(await search('555-0102'), ['carol']); // and in the query
@@ -88,7 +109,13 @@ describe('contacts', () => {
 });
 
 describe('contact helpers', () => {
-  const contact = (name: string, numbers: string[] = [], id = 'a'): Contact => ({ id, name, numbers, createdAt: 0, updatedAt: 0 });
+  const contact = (name: string, numbers: string[] = [], id = 'a'): Contact => ({
+    id,
+    name,
+    numbers,
+    createdAt: 0,
+    updatedAt: 0,
+  });
 
   test('compactNumber drops the visual separators " -.()"', () => {
     assert.equal(compactNumber('+86 (10) 555-01.00'), '+8610555010' + '0');
@@ -103,6 +130,9 @@ describe('contact helpers', () => {
 
   test('byName orders case-insensitively and stably', () => {
     const sorted = [contact('b', [], '2'), contact('B', [], '1'), contact('a'), contact('b', [], '1')].sort(byName);
-    assert.deepEqual(sorted.map((c) => `${c.name}${c.id}`), ['aa', 'B1', 'b1', 'b2']);
+    assert.deepEqual(
+      sorted.map((c) => `${c.name}${c.id}`),
+      ['aa', 'B1', 'b1', 'b2'],
+    );
   });
 });

@@ -69,10 +69,14 @@ export class Contacts {
       const { contacts } = db.dataOf(account);
       const count = await guarded('counting contacts', () => contacts.count());
       if (count >= limits.maxContacts) {
-        throw new TalkbusError(ErrorCode.LIMIT_REACHED, `Account '${account}' has the most contacts allowed (${limits.maxContacts})`, {
-          account,
-          limit: limits.maxContacts,
-        });
+        throw new TalkbusError(
+          ErrorCode.LIMIT_REACHED,
+          `Account '${account}' has the most contacts allowed (${limits.maxContacts})`,
+          {
+            account,
+            limit: limits.maxContacts,
+          },
+        );
       }
       const at = now();
       const contact: Contact = {
@@ -116,7 +120,8 @@ export class Contacts {
     return queue.run(account, async () => {
       await this.#accounts.require(account);
       const { contacts } = db.dataOf(account);
-      if (!CONTACT_ID.test(id) || !(await guarded('reading the contact', () => contacts.has(id)))) return { removed: false };
+      if (!CONTACT_ID.test(id) || !(await guarded('reading the contact', () => contacts.has(id))))
+        return { removed: false };
       await guarded('removing the contact', () => contacts.del(id));
       await publish('profile.contactsChanged', { account, op: 'remove', id });
       return { removed: true };
@@ -129,7 +134,11 @@ export class Contacts {
   }
 
   /** Contacts by name, a page of them, with the total. */
-  async list(account: string, offset = 0, limit = DEFAULT_CONTACTS_LIMIT): Promise<{ contacts: Contact[]; total: number }> {
+  async list(
+    account: string,
+    offset = 0,
+    limit = DEFAULT_CONTACTS_LIMIT,
+  ): Promise<{ contacts: Contact[]; total: number }> {
     const all = await this.#all(account);
     return { contacts: all.slice(offset, offset + limit), total: all.length };
   }
@@ -154,8 +163,14 @@ export class Contacts {
   async #require(account: string, id: string): Promise<Contact> {
     await this.#accounts.require(account);
     // An id of another shape was never given out; it is not looked up (it may not even be a valid key).
-    const contact = CONTACT_ID.test(id) ? await guarded('reading the contact', () => this.#deps.db.dataOf(account).contacts.get(id)) : undefined;
-    if (!contact) throw new TalkbusError(ErrorCode.CONTACT_NOT_FOUND, `Account '${account}' has no contact '${id}'`, { account, id });
+    const contact = CONTACT_ID.test(id)
+      ? await guarded('reading the contact', () => this.#deps.db.dataOf(account).contacts.get(id))
+      : undefined;
+    if (!contact)
+      throw new TalkbusError(ErrorCode.CONTACT_NOT_FOUND, `Account '${account}' has no contact '${id}'`, {
+        account,
+        id,
+      });
     return contact;
   }
 }

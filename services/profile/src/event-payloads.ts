@@ -59,7 +59,10 @@ export interface PayloadProblem {
 export type PayloadCheck<T> = (payload: unknown) => { ok: true; value: T } | { ok: false; problems: PayloadProblem[] };
 
 /** Compiles the checks with the broker's validator (the one that checks action params). */
-export function compilePayloadChecks(broker: ServiceBroker): { callTermed: PayloadCheck<CallTermedEvent>; im: PayloadCheck<ImEvent> } {
+export function compilePayloadChecks(broker: ServiceBroker): {
+  callTermed: PayloadCheck<CallTermedEvent>;
+  im: PayloadCheck<ImEvent>;
+} {
   const validator = broker.validator;
   if (!validator) throw new Error('The profile service needs a broker with its validator enabled (validator: true)');
   const make = <T>(schema: Record<string, unknown>): PayloadCheck<T> => {
@@ -68,7 +71,10 @@ export function compilePayloadChecks(broker: ServiceBroker): { callTermed: Paylo
     return (payload) => {
       const result = check(payload);
       if (result === true) return { ok: true, value: payload as T };
-      return { ok: false, problems: result.map((problem) => ({ field: problem.field ?? '(payload)', type: problem.type })) };
+      return {
+        ok: false,
+        problems: result.map((problem) => ({ field: problem.field ?? '(payload)', type: problem.type })),
+      };
     };
   };
   return { callTermed: make<CallTermedEvent>(callTermedSchema), im: make<ImEvent>(imEventSchema) };

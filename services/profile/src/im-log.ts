@@ -68,12 +68,16 @@ export class ImLog {
         status: event.status,
       };
       if (!(await this.#log.append(event.account, entry))) {
-        logger.info(`IM log of '${event.account}' is full and message ${event.messageId} is older than every entry: not kept`);
+        logger.info(
+          `IM log of '${event.account}' is full and message ${event.messageId} is older than every entry: not kept`,
+        );
         return;
       }
       await publish('profile.imLogAdded', { account: event.account, entry });
     } catch (err) {
-      logger.error(`Could not log ${name} of message ${event.messageId} for '${event.account}': ${(err as Error).message}`);
+      logger.error(
+        `Could not log ${name} of message ${event.messageId} for '${event.account}': ${(err as Error).message}`,
+      );
     }
   }
 

@@ -66,7 +66,10 @@ export function createProfileService(context: ProfileServiceContext): ServiceSch
   function run<T>(work: (started: Parts) => Promise<T>): Promise<T> {
     if (stopping || broker?.stopping || !parts) {
       return Promise.reject(
-        new TalkbusError(ErrorCode.SHUTTING_DOWN, stopping || broker?.stopping ? 'The profile service is stopping' : 'The profile service is not started'),
+        new TalkbusError(
+          ErrorCode.SHUTTING_DOWN,
+          stopping || broker?.stopping ? 'The profile service is stopping' : 'The profile service is not started',
+        ),
       );
     }
     const promise = work(parts);
@@ -78,7 +81,7 @@ export function createProfileService(context: ProfileServiceContext): ServiceSch
 
   /** Runs an event handler's work (which never throws); dropped, and logged, while stopping. */
   function consume(name: string, work: (started: Parts) => Promise<void>): Promise<void> {
-    if (stopping || !parts) {
+    if (stopping || broker?.stopping || !parts) {
       logger?.warn(`Ignored ${name}: the profile service is stopping`);
       return Promise.resolve();
     }

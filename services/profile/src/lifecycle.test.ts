@@ -68,7 +68,10 @@ test('a storage failure answers STORAGE_FAILED with the cause, and writes nothin
     const accountsDir = path.join(harness.dataDir, 'accounts');
     await rm(accountsDir, { recursive: true });
     await writeFile(accountsDir, 'not a directory');
-    const err = await rejectsWithCode(call(harness.broker, 'profile.create', { account: 'Alice_CMCC' }), 'STORAGE_FAILED');
+    const err = await rejectsWithCode(
+      call(harness.broker, 'profile.create', { account: 'Alice_CMCC' }),
+      'STORAGE_FAILED',
+    );
     assert.deepEqual(err.data, { cause: 'ENOTDIR' });
     assert.match(String(err.message), /Alice_CMCC/);
     assert.deepEqual(await call(harness.broker, 'profile.exists', { account: 'Alice_CMCC' }), { exists: false });

@@ -32,7 +32,9 @@ export function peerKeyOf(text: string): PeerKey | null {
   const at = rest.lastIndexOf('@');
   const user = at >= 0 ? decode(rest.slice(0, at)) : '';
   const hostPort = cut(at >= 0 ? rest.slice(at + 1) : rest, ';?');
-  const host = hostPort.startsWith('[') ? hostPort.slice(0, hostPort.indexOf(']') + 1 || undefined) : cut(hostPort, ':');
+  const host = hostPort.startsWith('[')
+    ? hostPort.slice(0, hostPort.indexOf(']') + 1 || undefined)
+    : cut(hostPort, ':');
   return { scheme, user, host: host.toLowerCase() };
 }
 

@@ -23,7 +23,10 @@ describe('§4.3 before the account is opened', () => {
     assert.equal(got.opened, false);
     // §4.3: "否则获取的参数都是默认数值" — even the SIP user given at create is not loaded yet.
     assert.deepEqual(got.values, defaultProvisioning());
-    const some = await call(harness.broker, 'profile.get', { account: 'Alice_CMCC', keys: ['dtmfMode', 'mediaPortMin'] });
+    const some = await call(harness.broker, 'profile.get', {
+      account: 'Alice_CMCC',
+      keys: ['dtmfMode', 'mediaPortMin'],
+    });
     assert.deepEqual(some, { opened: false, values: { dtmfMode: 'auto', mediaPortMin: 20000 } });
   });
 
@@ -35,7 +38,10 @@ describe('§4.3 before the account is opened', () => {
     assert.match(String(err.message), /§4\.3/);
     assert.match(String(err.message), /profile\.open/);
     await call(harness.broker, 'profile.open', { account: 'Alice_CMCC' });
-    assert.equal((await call(harness.broker, 'profile.get', { account: 'Alice_CMCC', keys: ['maxCalls'] })).values.maxCalls, 4);
+    assert.equal(
+      (await call(harness.broker, 'profile.get', { account: 'Alice_CMCC', keys: ['maxCalls'] })).values.maxCalls,
+      4,
+    );
     assert.equal(harness.events.filter((e) => e.name === 'profile.changed').length, 0);
   });
 });
@@ -48,7 +54,12 @@ describe('§4.3 after the account is opened', () => {
     assert.equal(opened.provisioning.displayName, 'Alice Huang');
     const set = await call(broker, 'profile.set', {
       account: 'Alice_CMCC',
-      values: { registrar: 'sip.example.com:5060', transport: 'tcp', audioCodecs: ['opus', 'PCMU'], loginMode: 'local' },
+      values: {
+        registrar: 'sip.example.com:5060',
+        transport: 'tcp',
+        audioCodecs: ['opus', 'PCMU'],
+        loginMode: 'local',
+      },
     });
     assert.deepEqual(set.values, {
       registrar: 'sip.example.com:5060',
@@ -68,15 +79,16 @@ describe('§4.3 after the account is opened', () => {
       loginMode: 'local',
     });
     const changed = harness.events.filter((e) => e.name === 'profile.changed');
-    assert.deepEqual(changed.map((e) => e.payload), [
-      { account: 'Alice_CMCC', keys: ['registrar', 'transport', 'audioCodecs', 'loginMode'] },
-    ]);
+    assert.deepEqual(
+      changed.map((e) => e.payload),
+      [{ account: 'Alice_CMCC', keys: ['registrar', 'transport', 'audioCodecs', 'loginMode'] }],
+    );
     // An answer is a copy: changing it does not change the account.
     got.values.audioCodecs!.push('PCMA');
-    assert.deepEqual((await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['audioCodecs'] })).values.audioCodecs, [
-      'opus',
-      'PCMU',
-    ]);
+    assert.deepEqual(
+      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['audioCodecs'] })).values.audioCodecs,
+      ['opus', 'PCMU'],
+    );
   });
 
   test('checks across keys give INVALID_PARAMETER naming the keys, and write nothing', async () => {
@@ -92,7 +104,10 @@ describe('§4.3 after the account is opened', () => {
     assert.deepEqual(got.values, { mediaPortMin: 20000, maxCalls: 4 }, 'the batch was not written');
     // Both ends at once are checked against each other.
     await call(broker, 'profile.set', { account: 'Alice_CMCC', values: { mediaPortMin: 40000, mediaPortMax: 40100 } });
-    await rejectsWithCode(call(broker, 'profile.set', { account: 'Alice_CMCC', values: { mediaPortMax: 39000 } }), 'INVALID_PARAMETER');
+    await rejectsWithCode(
+      call(broker, 'profile.set', { account: 'Alice_CMCC', values: { mediaPortMax: 39000 } }),
+      'INVALID_PARAMETER',
+    );
     await rejectsWithCode(
       call(broker, 'profile.set', { account: 'Alice_CMCC', values: { audioCodecs: ['telephone-event'] } }),
       'INVALID_PARAMETER',
@@ -119,20 +134,31 @@ describe('secrets', () => {
   test('the password is masked in every answer unless includeSecrets, and never in a log line or event', async () => {
     const { broker, logs, events } = harness;
     await call(broker, 'profile.open', { account: 'Alice_CMCC' });
-    const set = await call(broker, 'profile.set', { account: 'Alice_CMCC', values: { authPassword: password, authUser: 'alice' } });
+    const set = await call(broker, 'profile.set', {
+      account: 'Alice_CMCC',
+      values: { authPassword: password, authUser: 'alice' },
+    });
     assert.equal(set.values.authPassword, SECRET_MASK);
     assert.equal((await call(broker, 'profile.get', { account: 'Alice_CMCC' })).values.authPassword, SECRET_MASK);
-    assert.equal((await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'] })).values.authPassword, SECRET_MASK);
-    assert.equal((await call(broker, 'profile.open', { account: 'Alice_CMCC' })).provisioning.authPassword, SECRET_MASK);
     assert.equal(
-      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'], includeSecrets: true })).values.authPassword,
+      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'] })).values.authPassword,
+      SECRET_MASK,
+    );
+    assert.equal(
+      (await call(broker, 'profile.open', { account: 'Alice_CMCC' })).provisioning.authPassword,
+      SECRET_MASK,
+    );
+    assert.equal(
+      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'], includeSecrets: true }))
+        .values.authPassword,
       password,
     );
     // A masked value sent back (read, edit another key, write all) leaves the password as it was.
     const all = (await call(broker, 'profile.get', { account: 'Alice_CMCC' })).values;
     await call(broker, 'profile.set', { account: 'Alice_CMCC', values: { ...all, maxCalls: 3 } });
     assert.equal(
-      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'], includeSecrets: true })).values.authPassword,
+      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'], includeSecrets: true }))
+        .values.authPassword,
       password,
     );
 
@@ -142,7 +168,10 @@ describe('secrets', () => {
       'INVALID_PARAMETER',
     );
     await call(broker, 'profile.close', { account: 'Alice_CMCC' });
-    await rejectsWithCode(call(broker, 'profile.set', { account: 'Alice_CMCC', values: { authPassword: password } }), 'ACCOUNT_NOT_OPEN');
+    await rejectsWithCode(
+      call(broker, 'profile.set', { account: 'Alice_CMCC', values: { authPassword: password } }),
+      'ACCOUNT_NOT_OPEN',
+    );
     await call(broker, 'profile.open', { account: 'Alice_CMCC' });
     await rejectsValidation(
       call(broker, 'profile.set', { account: 'Alice_CMCC', values: { authPassword: password + 'x'.repeat(256) } }),
@@ -150,23 +179,39 @@ describe('secrets', () => {
       'stringMax',
     );
     // A numeric password (a CLI sends JSON numbers) is taken as its string, not refused with its value.
-    await call(broker, 'profile.set', { account: 'Alice_CMCC', values: { authPassword: 918273645 as unknown as string } });
+    await call(broker, 'profile.set', {
+      account: 'Alice_CMCC',
+      values: { authPassword: 918273645 as unknown as string },
+    });
     assert.equal(
-      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'], includeSecrets: true })).values.authPassword,
+      (await call(broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'], includeSecrets: true }))
+        .values.authPassword,
       '918273645',
     );
     await call(broker, 'profile.delete', { account: 'Alice_CMCC' });
 
     assert.ok(logs.length > 10, 'the logger captured the broker at trace level');
     for (const secret of [password, '918273645']) {
-      assert.deepEqual(logs.filter((line) => line.includes(secret)), [], 'no log line holds the password');
-      assert.deepEqual(events.filter((e) => JSON.stringify(e.payload).includes(secret)), [], 'no event holds the password');
+      assert.deepEqual(
+        logs.filter((line) => line.includes(secret)),
+        [],
+        'no log line holds the password',
+      );
+      assert.deepEqual(
+        events.filter((e) => JSON.stringify(e.payload).includes(secret)),
+        [],
+        'no event holds the password',
+      );
     }
     assert.ok(events.some((e) => e.name === 'profile.changed' && JSON.stringify(e.payload).includes('authPassword')));
   });
 
   test('an empty password stays empty, so "no password" is visible', async () => {
     await call(harness.broker, 'profile.open', { account: 'Alice_CMCC' });
-    assert.equal((await call(harness.broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'] })).values.authPassword, '');
+    assert.equal(
+      (await call(harness.broker, 'profile.get', { account: 'Alice_CMCC', keys: ['authPassword'] })).values
+        .authPassword,
+      '',
+    );
   });
 });

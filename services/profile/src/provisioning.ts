@@ -62,7 +62,9 @@ const crossFieldRules: readonly CrossFieldRule[] = [
   {
     keys: ['mediaPortMin', 'mediaPortMax'],
     check: (v) =>
-      v.mediaPortMin <= v.mediaPortMax ? null : `mediaPortMin (${v.mediaPortMin}) must not be above mediaPortMax (${v.mediaPortMax})`,
+      v.mediaPortMin <= v.mediaPortMax
+        ? null
+        : `mediaPortMin (${v.mediaPortMin}) must not be above mediaPortMax (${v.mediaPortMax})`,
   },
   {
     keys: ['audioCodecs'],
@@ -92,9 +94,13 @@ export function checkCrossField(values: Provisioning, changed: readonly Provisio
     .filter((result): result is { rule: CrossFieldRule; reason: string } => result.reason !== null);
   if (broken.length === 0) return;
   const keys = [...new Set(broken.flatMap(({ rule }) => rule.keys))];
-  throw new TalkbusError(ErrorCode.INVALID_PARAMETER, `Invalid provisioning values: ${broken.map((b) => b.reason).join('; ')}`, {
-    keys,
-  });
+  throw new TalkbusError(
+    ErrorCode.INVALID_PARAMETER,
+    `Invalid provisioning values: ${broken.map((b) => b.reason).join('; ')}`,
+    {
+      keys,
+    },
+  );
 }
 
 /** `profile.get` / `profile.set`. */
@@ -108,7 +114,11 @@ export class ProvisioningActions {
   }
 
   /** The values of `keys` (all when omitted): the stored ones once open, else the defaults (§4.3). */
-  async get(account: string, keys?: ProvisioningKey[], includeSecrets = false): Promise<{ opened: boolean; values: Partial<Provisioning> }> {
+  async get(
+    account: string,
+    keys?: ProvisioningKey[],
+    includeSecrets = false,
+  ): Promise<{ opened: boolean; values: Partial<Provisioning> }> {
     await this.#accounts.require(account);
     const loaded = await this.#accounts.provisioningOf(account);
     const all = loaded ?? defaultProvisioning();
@@ -128,9 +138,13 @@ export class ProvisioningActions {
       await this.#accounts.require(account);
       const current = await this.#accounts.provisioningOf(account);
       if (!current) {
-        throw new TalkbusError(ErrorCode.ACCOUNT_NOT_OPEN, `Account '${account}' is not open: call profile.open first. ${GUIDE_4_3_OPEN_FIRST}`, {
-          account,
-        });
+        throw new TalkbusError(
+          ErrorCode.ACCOUNT_NOT_OPEN,
+          `Account '${account}' is not open: call profile.open first. ${GUIDE_4_3_OPEN_FIRST}`,
+          {
+            account,
+          },
+        );
       }
       const given = (Object.keys(values) as ProvisioningKey[]).filter((key) => values[key] !== undefined);
       if (given.length === 0) {

@@ -21,7 +21,9 @@ class CaptureLogger extends Moleculer.Loggers.Base<{ level: 'trace' }> {
   }
   override getLogHandler(bindings: { mod?: string }) {
     return (type: string, args: unknown[]) => {
-      this.lines.push(`${type} [${String(bindings.mod)}] ${args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 20 }))).join(' ')}`);
+      this.lines.push(
+        `${type} [${String(bindings.mod)}] ${args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 20 }))).join(' ')}`,
+      );
     };
   }
 }

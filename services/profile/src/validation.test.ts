@@ -75,7 +75,10 @@ describe('every action refuses bad params with a ValidationError naming the fiel
         }
         await rejectsValidation(harness.broker.call(spec.name, { ...base, [field]: wrongTypeFor(rule) }), field);
         if (rule.type === 'string' && rule.max !== undefined) {
-          await rejectsValidation(harness.broker.call(spec.name, { ...base, [field]: 'x'.repeat(rule.max + 1) }), field);
+          await rejectsValidation(
+            harness.broker.call(spec.name, { ...base, [field]: 'x'.repeat(rule.max + 1) }),
+            field,
+          );
         }
         if (rule.type === 'array' && rule.max !== undefined) {
           const items = Array.from({ length: rule.max + 1 }, () => itemFor(rule.items!));
