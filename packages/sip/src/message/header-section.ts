@@ -135,12 +135,13 @@ export function parseHead(buf: Buffer, start: number, end: number, limits: SipLi
       error ??= lineError(lineProblem);
       continue;
     }
-    if (fields.length >= limits.maxHeaderCount) {
-      error ??= new SipParseError(SipErrorCode.TooManyHeaders, `more than ${limits.maxHeaderCount} header fields`, { status: 513, reasonPhrase: 'Message Too Large' });
-      break;
-    }
     const name = buf.toString('latin1', nameStart, nameEnd);
     const key = headerKey(name);
+    if (fields.length >= limits.maxHeaderCount) {
+      // Keep scanning (without storing) so Content-Length still frames the message.
+      error ??= new SipParseError(SipErrorCode.TooManyHeaders, `more than ${limits.maxHeaderCount} header fields`, { status: 513, reasonPhrase: 'Message Too Large' });
+      if (key !== 'content-length') continue;
+    }
     let raw: string;
     if (!high) raw = buf.toString('latin1', valueStart, valueEnd);
     else {
