@@ -14,7 +14,16 @@ export function loggerOptions(config: TalkbusConfig): LoggerConfig {
       colors: config.log.format === 'text',
       moduleColors: false,
       autoPadding: false,
-      objectPrinter: (value: unknown) => JSON.stringify(value),
+      objectPrinter: printObject,
     },
   };
+}
+
+/** Prints a logged object as JSON; errors keep their name, message, code and data (JSON drops them). */
+function printObject(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (!(inner instanceof Error)) return inner;
+    const e = inner as Error & { code?: unknown; type?: unknown; data?: unknown };
+    return { name: e.name, message: e.message, code: e.code, type: e.type, data: e.data, cause: e.cause };
+  });
 }

@@ -8,6 +8,7 @@ import type { ServiceBroker } from 'moleculer';
 import type { TalkbusConfig } from './config.ts';
 import { loggerOptions } from './logger.ts';
 import { TalkbusRegenerator } from './regenerator.ts';
+import { RedactingValidator } from './validator.ts';
 import type { ServiceFactory } from './service.ts';
 
 /** Thrown when the broker cannot start, e.g. NATS is unreachable within `connectTimeout`. */
@@ -39,7 +40,8 @@ export function createBroker(config: TalkbusConfig, extra: Partial<Moleculer.Bro
       : null,
     logger: loggerOptions(config),
     requestTimeout: config.requestTimeout,
-    validator: true,
+    // Moleculer's typings want its own BaseValidator type; ours is a subclass of its Fastest one.
+    validator: new RedactingValidator() as unknown as Moleculer.Validators.Base,
     errorRegenerator: new TalkbusRegenerator(),
     // Moleculer retries a failed first connect every 5 s for ever, even after stop(); startNode
     // waits for the server itself (bounded) instead.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { call, profileActions, TalkbusError } from '@talkbus/contracts';
-import type { NodeStartError} from './index.ts';
+import type { NodeStartError } from './index.ts';
 import { actionsFrom, ConfigError, loadConfig, startNode } from './index.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'talkbus-runtime-'));
@@ -105,4 +105,45 @@ test('an unreachable NATS fails the start within connectTimeout, with a clear er
     return true;
   });
   assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+});
+
+test('validation errors never carry a secret value, even in logs', async () => {
+  const lines: string[] = [];
+  const config = loadConfig({ env: { TALKBUS_DATA_DIR: dir, TALKBUS_LOG_LEVEL: 'trace' } });
+  const node = await startNode(
+    config,
+    {
+      profile: () => ({
+        name: 'profile',
+        actions: actionsFrom({ set: profileActions.set }, { set: async () => ({ values: {} }) }),
+      }),
+    },
+    {
+      logger: {
+        type: 'Console',
+        options: {
+          level: 'trace',
+          formatter: (_type: string, args: unknown[]) => (
+            lines.push(JSON.stringify(args, (_k, v) => (v instanceof Error ? { ...v, message: v.message } : v))),
+            []
+          ),
+        },
+      },
+    },
+  );
+  try {
+    await assert.rejects(
+      node.broker.call('profile.set', { account: 'A', values: { authPassword: 'hunter2-secret'.repeat(30) } }),
+      (err: Error & { data: { field: string; actual: unknown; message: string }[] }) => {
+        assert.equal(err.data[0]?.field, 'values.authPassword');
+        assert.equal(err.data[0]?.actual, '[redacted]');
+        assert.ok(!JSON.stringify(err.data).includes('hunter2-secret'));
+        return true;
+      },
+    );
+    assert.ok(lines.length > 0, 'the logger saw the broker');
+    assert.ok(!lines.join('\n').includes('hunter2-secret'), 'no log line has the password');
+  } finally {
+    await node.stop();
+  }
 });
