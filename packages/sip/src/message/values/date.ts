@@ -16,10 +16,10 @@ export function parseDate(fields: HeaderField[]): Date | undefined {
   if (fields.length === 0) return undefined;
   const text = unfold(fields[0]!.raw).trim().replace(/\s+/g, ' ');
   const match = RFC1123.exec(text);
-  if (match === null) {
+  const [, , day, month, year, hour, minute, second] = match ?? [];
+  if (match === null || Number(day) < 1 || Number(day) > 31 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) {
     throw new SipParseError(SipErrorCode.InvalidDate, 'Date is not an RFC 1123 date in GMT', { status: 400, reasonPhrase: 'Bad Date Header', header: 'Date' });
   }
-  const [, , day, month, year, hour, minute, second] = match;
   return new Date(Date.UTC(Number(year), MONTHS.indexOf(month!), Number(day), Number(hour), Number(minute), Number(second)));
 }
 
