@@ -38,13 +38,18 @@ export async function start(args: string[]): Promise<number> {
   const config = configFromFlags(values, extra);
   const node = await startNode(config, serviceFactories);
   stopOnSignals(node);
-  const services = node.broker.services.map((s) => s.name).join(', ');
+  const services = node.broker.services
+    .map((s) => s.name)
+    .filter((name) => !name.startsWith('$'))
+    .join(', ');
   node.broker.logger.info(
     `talkbus node ${config.nodeID} running (${config.transporter ? `cluster over ${config.transporter}` : 'embedded'}; services: ${services || 'none'}; data: ${config.dataDir})`,
   );
   if (process.stdin.isTTY && !values['no-repl']) {
     await node.broker.repl();
   }
-  // Runs until a signal stops it (stopOnSignals exits the process).
+  // Runs until a signal stops it (stopOnSignals exits the process). An embedded broker holds no
+  // referenced handle of its own, so without this the process would end right after start.
+  setInterval(() => undefined, 2 ** 30);
   return new Promise<number>(() => undefined);
 }
