@@ -102,12 +102,18 @@ define('Security-Verify', { list: true });
  * expand (`i` → `call-id`), everything else lower-cases. Names are case-insensitive (§7.3.1).
  */
 export function headerKey(name: string): string {
-  if (name.length === 1) {
-    const lower = name.toLowerCase();
-    return COMPACT[lower] ?? lower;
-  }
-  return name.toLowerCase();
+  const cached = KEY_CACHE.get(name);
+  if (cached !== undefined) return cached;
+  const lower = name.toLowerCase();
+  const key = name.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+  // Bounded: spellings seen on the wire are few, but a peer could send endless new names.
+  if (KEY_CACHE.size < MAX_CACHED_KEYS) KEY_CACHE.set(name, key);
+  return key;
 }
+
+/** Wire spelling → key, so the hot path skips `toLowerCase` for names seen before. */
+const KEY_CACHE = new Map<string, string>();
+const MAX_CACHED_KEYS = 1024;
 
 /** Canonical spelling for a key or any spelling of a known header (`call-id` → `Call-ID`); unknown names are returned as given. */
 export function canonicalName(name: string): string {

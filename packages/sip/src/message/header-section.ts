@@ -3,7 +3,7 @@
  * byte index over the Buffer (STYLE.md §6; pjsip's `pjsip_find_msg` frames the same way).
  * Values stay raw strings; only Content-Length is read here, because framing needs it.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { SipErrorCode, SipParseError } from '../errors.ts';
 import { CHAR_CLASS, TOKEN } from '../syntax/charset.ts';
 import { headerKey } from './header-names.ts';
@@ -60,6 +60,9 @@ export function skipLeadingCrlf(buf: Buffer, start: number): number {
   return pos;
 }
 
+const BARE_CR = /\r(?!\n)/;
+const HIGH_BYTE = /[\x80-\xff]/;
+
 function lineError(detail: string): SipParseError {
   return new SipParseError(SipErrorCode.InvalidHeaderLine, detail, { status: 400, reasonPhrase: 'Bad Request (malformed header line)' });
 }
@@ -84,6 +87,13 @@ export function parseHead(buf: Buffer, start: number, end: number, limits: SipLi
     error = caught as SipParseError;
   }
 
+  // One latin1 decode of the whole section; names and ASCII values are then cheap substrings
+  // of it, while the scanning itself stays on bytes. Non-ASCII values are decoded as UTF-8.
+  const text = buf.toString('latin1', start, end);
+  const ascii = isAscii(buf.subarray(start, end));
+  // A CR not followed by LF can never be valid in a header section (quoted-pair excludes CR).
+  if (BARE_CR.test(text)) error ??= lineError('bare CR in the header section');
+
   let pos = lineEnd + 1;
   while (pos < end) {
     const c0 = buf[pos]!;
@@ -98,53 +108,48 @@ export function parseHead(buf: Buffer, start: number, end: number, limits: SipLi
     if (nameEnd === nameStart) lineProblem = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'header line without a name';
     else if (buf[pos] !== 0x3a) lineProblem = 'header line without a colon';
     else pos++;
-    // Value: skip leading LWS (folds too: "Contact:\r\n  <sip:...>"), then read to the line
-    // end that is not followed by whitespace (§7.3.1 folding).
-    let valueStart = pos;
-    let valueEnd = pos;
-    let high = false;
-    let leading = true;
-    while (pos < end) {
-      const c = buf[pos]!;
-      if (c === 0x0d || c === 0x0a) {
-        const lf = c === 0x0a ? pos : buf[pos + 1] === 0x0a ? pos + 1 : -1;
-        if (lf < 0) {
-          lineProblem ??= 'bare CR in header line';
-          pos++;
-          continue;
-        }
-        const next = buf[lf + 1];
-        if (next === 0x20 || next === 0x09) {
-          pos = lf + 1;
-          if (leading) valueStart = valueEnd = pos + 1;
-          continue;
-        }
+    // Value: skip leading whitespace and leading folds ("Contact:\r\n  <sip:...>").
+    while (buf[pos] === 0x20 || buf[pos] === 0x09) pos++;
+    for (;;) {
+      const fold = buf[pos] === 0x0d && buf[pos + 1] === 0x0a ? 2 : buf[pos] === 0x0a ? 1 : 0;
+      const after = buf[pos + fold];
+      if (fold === 0 || (after !== 0x20 && after !== 0x09)) break;
+      pos += fold;
+      while (buf[pos] === 0x20 || buf[pos] === 0x09) pos++;
+    }
+    const valueStart = pos;
+    let valueEnd: number;
+    // Read to the line end that is not followed by whitespace (§7.3.1 folding).
+    for (;;) {
+      let lf = buf.indexOf(0x0a, pos);
+      if (lf < 0 || lf >= end) lf = end;
+      const next = buf[lf + 1];
+      if (lf < end - 1 && (next === 0x20 || next === 0x09)) {
         pos = lf + 1;
-        break;
+        continue;
       }
-      if (c === 0x20 || c === 0x09) {
-        if (leading) valueStart = valueEnd = pos + 1;
-      } else {
-        leading = false;
-        if (c >= 0x80) high = true;
-        valueEnd = pos + 1;
-      }
-      pos++;
+      valueEnd = lf;
+      pos = lf + 1;
+      break;
+    }
+    while (valueEnd > valueStart) {
+      const c = buf[valueEnd - 1];
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) break;
+      valueEnd--;
     }
     if (lineProblem !== undefined) {
       error ??= lineError(lineProblem);
       continue;
     }
-    const name = buf.toString('latin1', nameStart, nameEnd);
+    const name = text.slice(nameStart - start, nameEnd - start);
     const key = headerKey(name);
     if (fields.length >= limits.maxHeaderCount) {
       // Keep scanning (without storing) so Content-Length still frames the message.
       error ??= new SipParseError(SipErrorCode.TooManyHeaders, `more than ${limits.maxHeaderCount} header fields`, { status: 513, reasonPhrase: 'Message Too Large' });
       if (key !== 'content-length') continue;
     }
-    let raw: string;
-    if (!high) raw = buf.toString('latin1', valueStart, valueEnd);
-    else {
+    let raw = text.slice(valueStart - start, valueEnd - start);
+    if (!ascii && HIGH_BYTE.test(raw)) {
       const bytes = buf.subarray(valueStart, valueEnd);
       if (!isUtf8(bytes)) {
         error ??= new SipParseError(SipErrorCode.InvalidUtf8, `${name} is not UTF-8`, { status: 400, reasonPhrase: 'Bad Request (invalid UTF-8)', header: name });
