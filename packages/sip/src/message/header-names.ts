@@ -125,6 +125,36 @@ export function isListHeader(key: string): boolean {
   return LIST_HEADERS.has(key);
 }
 
+/** Known keys bucketed by length, for {@link headerKeyAt}. */
+const BY_LENGTH: string[][] = [];
+
+/**
+ * The key of the header name at `buf[start, end)` when it is a known header in any letter
+ * case (compact forms included), compared byte by byte without making a string; undefined
+ * for unknown names. The hot-path twin of {@link headerKey} (undici's header-name trie does
+ * the same job).
+ */
+export function headerKeyAt(buf: Buffer, start: number, end: number): string | undefined {
+  const length = end - start;
+  if (length === 1) {
+    const c = buf[start]! | 0x20;
+    return COMPACT[String.fromCharCode(c)];
+  }
+  const bucket = BY_LENGTH[length];
+  if (bucket === undefined) return undefined;
+  next: for (const key of bucket) {
+    for (let i = 0; i < length; i++) {
+      const c = buf[start + i]!;
+      // Folding ASCII letters with 0x20 is safe here: keys hold only letters, digits and "-".
+      if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== key.charCodeAt(i)) continue next;
+    }
+    return key;
+  }
+  return undefined;
+}
+
+for (const key of Object.keys(CANONICAL)) (BY_LENGTH[key.length] ??= []).push(key);
+
 /** Every known header key with its canonical name (for documentation and tests). */
 export function knownHeaders(): ReadonlyArray<readonly [key: string, name: string]> {
   return Object.entries(CANONICAL);

@@ -6,7 +6,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { SipErrorCode, SipParseError } from '../errors.ts';
 import { CHAR_CLASS, TOKEN } from '../syntax/charset.ts';
-import { headerKey } from './header-names.ts';
+import { headerKey, headerKeyAt } from './header-names.ts';
 import { SipHeaders, type HeaderField } from './headers.ts';
 import { parseStartLine, type StartLine } from './start-line.ts';
 
@@ -60,7 +60,10 @@ export function skipLeadingCrlf(buf: Buffer, start: number): number {
   return pos;
 }
 
-const BARE_CR = /\r(?!\n)/;
+function hasBareCr(text: string): boolean {
+  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 0x0a) return true;
+  return false;
+}
 const HIGH_BYTE = /[\x80-\xff]/;
 
 function lineError(detail: string): SipParseError {
@@ -92,7 +95,7 @@ export function parseHead(buf: Buffer, start: number, end: number, limits: SipLi
   const text = buf.toString('latin1', start, end);
   const ascii = isAscii(buf.subarray(start, end));
   // A CR not followed by LF can never be valid in a header section (quoted-pair excludes CR).
-  if (BARE_CR.test(text)) error ??= lineError('bare CR in the header section');
+  if (hasBareCr(text)) error ??= lineError('bare CR in the header section');
 
   let pos = lineEnd + 1;
   while (pos < end) {
@@ -142,7 +145,7 @@ export function parseHead(buf: Buffer, start: number, end: number, limits: SipLi
       continue;
     }
     const name = text.slice(nameStart - start, nameEnd - start);
-    const key = headerKey(name);
+    const key = headerKeyAt(buf, nameStart, nameEnd) ?? headerKey(name);
     if (fields.length >= limits.maxHeaderCount) {
       // Keep scanning (without storing) so Content-Length still frames the message.
       error ??= new SipParseError(SipErrorCode.TooManyHeaders, `more than ${limits.maxHeaderCount} header fields`, { status: 513, reasonPhrase: 'Message Too Large' });
