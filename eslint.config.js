@@ -27,7 +27,7 @@ export default tseslint.config(
             { sourceTag: 'type:package', onlyDependOnLibsWithTags: ['type:package'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:package'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:package', 'type:service'] },
-            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:package', 'type:service', 'type:app'] },
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:package', 'type:service', 'type:app'] },
           ],
         },
       ],
@@ -35,7 +35,14 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@talkbus/*/src/*', '@talkbus/*/src'], message: 'Import a package by its name only (its index.ts is its API).' }] },
+        {
+          patterns: [
+            {
+              group: ['@talkbus/*/src/*', '@talkbus/*/src'],
+              message: 'Import a package by its name only (its index.ts is its API).',
+            },
+          ],
+        },
       ],
     },
   },

@@ -38,7 +38,11 @@ test('every project has its tag, one public index.ts and a README', () => {
 });
 
 test('dependency versions are pinned exactly', () => {
-  for (const file of [path.join(repoRoot, 'package.json'), ...projects.map((p) => path.join(p.dir, 'package.json'))]) {
+  for (const file of [
+    path.join(repoRoot, 'package.json'),
+    path.join(repoRoot, 'bench', 'package.json'),
+    ...projects.map((p) => path.join(p.dir, 'package.json')),
+  ]) {
     const pkg = read(file);
     for (const [dep, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
       assert.match(version, /^\d+\.\d+\.\d+$/, `${pkg.name}: ${dep}@${version} is not pinned`);

@@ -49,3 +49,19 @@ export {
   type SubscriptionState,
 } from './message/values/token-params.ts';
 export { formatDate } from './message/values/date.ts';
+
+// Time
+export { systemClock, SimulatedClock, type Clock, type TimerHandle } from './clock.ts';
+
+// Transport contract (the transport layer implements TransportLayer; the layer above implements TransportUser)
+export {
+  isReliable,
+  type TransportProtocol,
+  type TransportAddress,
+  type InboundMessage,
+  type SendTarget,
+  type SendResult,
+  type TransportFailure,
+  type TransportUser,
+  type TransportLayer,
+} from './transport/transport-types.ts';

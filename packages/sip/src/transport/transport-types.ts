@@ -1,0 +1,88 @@
+/**
+ * The contract between the transport layer and the layers above it (transaction layer, UA core).
+ * The transport layer calls upward only through `TransportUser` (STYLE §1); the layers above send
+ * through `TransportLayer`.
+ */
+import type { SipParseError } from '../errors.ts';
+import type { SipMessage, SipRequest } from '../message/message.ts';
+
+/** Transport protocols (RFC 3261 §18, RFC 7118 for WebSocket). */
+export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** Whether a protocol is reliable (RFC 3261 §17: reliable transports skip retransmissions). */
+export function isReliable(protocol: TransportProtocol): boolean {
+  return protocol !== 'udp';
+}
+
+/** One end of a SIP flow: protocol, IP address (v4 or v6, no brackets) and port. */
+export interface TransportAddress {
+  protocol: TransportProtocol;
+  address: string;
+  port: number;
+}
+
+/** A message that arrived, with where it came from (the source for RFC 3581 `received`/`rport`). */
+export interface InboundMessage {
+  message: SipMessage;
+  /** The remote end. */
+  source: TransportAddress;
+  /** Our listening or connected local end. */
+  local: TransportAddress;
+  /** For connection-oriented transports: the connection it came on, so responses reuse it (§18.2.2). */
+  connectionId: string | null;
+  /** `Clock.now()` at arrival. */
+  receivedAt: number;
+}
+
+/** Where and how to send. */
+export interface SendTarget {
+  /** The resolved destination (after RFC 3263 resolution). */
+  destination: TransportAddress;
+  /** Prefer this existing connection (responses on the request's connection, §18.2.2). */
+  connectionId?: string | null;
+}
+
+/** What a send did. */
+export interface SendResult {
+  local: TransportAddress;
+  destination: TransportAddress;
+  connectionId: string | null;
+}
+
+/** Why a send or a connection failed, for the transaction layer (§17.1.4: a transport error). */
+export interface TransportFailure {
+  code:
+    'CONNECT_FAILED' | 'CONNECTION_CLOSED' | 'SEND_FAILED' | 'NO_TRANSPORT' | 'MESSAGE_TOO_LARGE' | 'RESOLVE_FAILED';
+  message: string;
+  destination: TransportAddress | null;
+  connectionId: string | null;
+}
+
+/** What the layer above the transport implements: inbound messages and failures come up through it. */
+export interface TransportUser {
+  onMessage(inbound: InboundMessage): void;
+  /**
+   * A request that arrived but could not be parsed or validated: the transport has already answered
+   * it with the error's status (when it could), or dropped it; the user gets to log it.
+   */
+  onMalformed?(error: SipParseError, source: TransportAddress): void;
+  /** A connection closed or failed; transactions using it fail (§17.1.4). */
+  onConnectionClosed?(connectionId: string, failure: TransportFailure | null): void;
+}
+
+/** What the layers above use to send. */
+export interface TransportLayer {
+  /**
+   * Sends a message. For requests, the transport fills in the top Via's sent-by (and `rport`) for
+   * the local address it used; §18.1.1 applies (a request over the UDP MTU limit goes over TCP).
+   * Rejects with a `TransportError` carrying a `TransportFailure`.
+   */
+  send(message: SipMessage, target: SendTarget): Promise<SendResult>;
+  /** The local address a request to `destination` would leave from (for Contact and Via). */
+  localAddressFor(destination: TransportAddress): TransportAddress;
+  /**
+   * Where responses to this request go (RFC 3261 §18.2.2 with RFC 3581 rport): the connection it
+   * came on, else `received`/`rport`/`maddr`/sent-by of the top Via.
+   */
+  responseTarget(request: SipRequest, inbound: InboundMessage): SendTarget;
+}
