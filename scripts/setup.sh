@@ -18,8 +18,9 @@ die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 apt_packages=(
   nats-server sip-tester ffmpeg iproute2
   kamailio kamailio-extra-modules kamailio-utils-modules kamailio-tls-modules
-  g++ make python3 pkg-config meson ninja-build
-  libuv1-dev libssl-dev libsrtp2-dev libflatbuffers-dev flatbuffers-compiler libabsl-dev
+  g++ make patch pkg-config meson ninja-build
+  libuv1-dev libssl-dev libsrtp2-dev libflatbuffers-dev flatbuffers-compiler
+  libsofia-sip-ua-dev kamailio-websocket-modules baresip-core openssl
 )
 
 missing=()
@@ -42,13 +43,11 @@ else
   log "Debian packages: all ${#apt_packages[@]} present"
 fi
 
-# The media worker first: its path must be known before npm ci, so mediasoup's postinstall
-# does not try to download a prebuilt worker from GitHub (there is no route to it here).
-if [[ -x scripts/setup/media-worker.sh ]]; then
-  MEDIASOUP_WORKER_BIN="$(scripts/setup/media-worker.sh | tail -n 1)"
-  export MEDIASOUP_WORKER_BIN
-  log "media worker: $MEDIASOUP_WORKER_BIN"
-fi
+# mediasoup's postinstall would download a prebuilt worker from GitHub (no route here): with
+# MEDIASOUP_WORKER_BIN set it does nothing, so npm ci first, then the worker is built from the
+# package's own C++ sources against Debian's libraries and cached outside the clone by version.
+MEDIASOUP_WORKER_BIN="$(scripts/setup/media-worker.sh --print-path)"
+export MEDIASOUP_WORKER_BIN
 
 stamp=node_modules/.talkbus-setup
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
@@ -59,6 +58,9 @@ else
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
+
+scripts/setup/media-worker.sh >/dev/null
+log "media worker: $MEDIASOUP_WORKER_BIN"
 
 node_version="$(node_modules/.bin/node -v)"
 [[ $node_version == v24.* ]] || die "the pinned Node should be 24, got $node_version"

@@ -190,6 +190,12 @@ fi
 # Build.
 
 require_build_tools
+jobs=${TALKBUS_MEDIA_WORKER_JOBS:-$(nproc)}
+build_timeout=${TALKBUS_MEDIA_WORKER_TIMEOUT:-900}
+smoke=${TALKBUS_MEDIA_WORKER_SMOKE:-auto}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || die "TALKBUS_MEDIA_WORKER_JOBS must be a positive integer, not '$jobs'"
+[[ $build_timeout =~ ^[1-9][0-9]*$ ]] || die "TALKBUS_MEDIA_WORKER_TIMEOUT must be seconds, not '$build_timeout'"
+[[ $smoke == @(auto|1|0) ]] || die "TALKBUS_MEDIA_WORKER_SMOKE must be auto, 1 or 0, not '$smoke'"
 mkdir -p -- "$CACHE_ROOT"
 
 # Two setups at once (several engineers, parallel CI jobs on one cache) must not build the
@@ -198,11 +204,12 @@ exec {lock_fd}>"$CACHE_ROOT/.lock"
 if ! flock -n "$lock_fd"; then
 	log "another build holds $CACHE_ROOT/.lock; waiting (up to 20 min)"
 	flock -w 1200 "$lock_fd" || die "timed out waiting for $CACHE_ROOT/.lock"
-	if [[ $rebuild != 1 ]] && check_worker "$FINAL_BIN" >/dev/null; then
-		log "the other build produced it"
-		printf '%s\n' "$FINAL_BIN"
-		exit 0
-	fi
+fi
+# Checked again under the lock: another setup may have finished since the fast path looked.
+if [[ $rebuild != 1 ]] && check_worker "$FINAL_BIN" >/dev/null; then
+	log "another setup has just built it"
+	printf '%s\n' "$FINAL_BIN"
+	exit 0
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/talkbus-mediasoup-$MEDIASOUP_VERSION.XXXXXX")
@@ -221,16 +228,17 @@ readonly log_file="$work/build.log"
 readonly failed_log="$CACHE_ROOT/$CACHE_KEY.failed.log"
 : >"$log_file"
 
-# On a failed step: keep the log where the user can read it after the temp dir is gone.
+# A build step failed: show the end of its log, keep the whole log where the user can
+# read it after the temp dir is gone, and stop.
 fail_step() {
-	local what=$1
+	local message=$1
 	cp -f -- "$log_file" "$failed_log" 2>/dev/null || true
 	{
 		printf '[%s] ---- last lines of the build log ----\n' "$TOOL"
 		tail -n 40 -- "$log_file"
 		printf '[%s] ---- full log: %s ----\n' "$TOOL" "$failed_log"
 	} >&2
-	die "$what failed"
+	die "$message"
 }
 
 started=$SECONDS
@@ -243,13 +251,14 @@ if [[ $installed_version == "$MEDIASOUP_VERSION" ]]; then
 	log "sources: $REPO_ROOT/node_modules/mediasoup/worker"
 	# A postinstall that ran there may have left build output behind; it is not wanted.
 	tar -C "$REPO_ROOT/node_modules/mediasoup" --exclude=./worker/out --exclude=./worker/subprojects \
-		-cf - ./worker | tar -C "$work" --no-same-owner -xf -
+		-cf - ./worker | tar -C "$work" --no-same-owner -xf - ||
+		die "copying the sources out of node_modules/mediasoup failed"
 else
 	log "sources: npm pack mediasoup@$MEDIASOUP_VERSION"
 	tarball=$(cd -- "$work" && timeout 180 npm pack --silent --prefer-offline \
 		--pack-destination "$work" "mediasoup@$MEDIASOUP_VERSION" 2>>"$log_file" | tail -n 1) ||
-		fail_step "npm pack mediasoup@$MEDIASOUP_VERSION"
-	[[ -f $work/$tarball ]] || fail_step "npm pack (no tarball named '$tarball')"
+		fail_step "npm pack mediasoup@$MEDIASOUP_VERSION failed"
+	[[ -f $work/$tarball ]] || fail_step "npm pack did not produce a tarball (got '$tarball')"
 	actual_sha256=$(sha256sum -- "$work/$tarball" | cut -d ' ' -f 1)
 	[[ $actual_sha256 == "$MEDIASOUP_TARBALL_SHA256" ]] ||
 		die "mediasoup-$MEDIASOUP_VERSION.tgz has sha256 $actual_sha256, expected $MEDIASOUP_TARBALL_SHA256"
@@ -261,22 +270,19 @@ fi
 # Shims: relax the meson version line, and replace every wrap (download) subproject with
 # the local stubs that hand meson the Debian libraries.
 patch -d "$src" -p1 --forward --batch --quiet <"$SHIM_DIR/meson-version.patch" >>"$log_file" 2>&1 ||
-	fail_step "applying meson-version.patch (is the source the expected version?)"
+	fail_step "meson-version.patch does not apply (are these the sources of $MEDIASOUP_VERSION?)"
 rm -rf -- "$src/subprojects"
 cp -R -- "$SHIM_DIR/subprojects" "$src/subprojects"
 
 build="$work/build"
 log "meson setup ${MESON_SETUP_ARGS[*]}"
 timeout 300 /usr/bin/meson setup "${MESON_SETUP_ARGS[@]}" "$build" "$src" >>"$log_file" 2>&1 ||
-	fail_step "meson setup"
+	fail_step "meson setup failed"
 
-jobs=${TALKBUS_MEDIA_WORKER_JOBS:-$(nproc)}
-build_timeout=${TALKBUS_MEDIA_WORKER_TIMEOUT:-900}
-[[ $jobs =~ ^[1-9][0-9]*$ ]] || die "TALKBUS_MEDIA_WORKER_JOBS must be a positive integer, not '$jobs'"
-[[ $build_timeout =~ ^[1-9][0-9]*$ ]] || die "TALKBUS_MEDIA_WORKER_TIMEOUT must be seconds, not '$build_timeout'"
 log "compiling with ninja -j$jobs (at most ${build_timeout}s)"
 # Full ninja output goes to the log; stderr gets a progress line every 10%.
-set +e
+# (`|| status=...` rather than set +e: the ERR trap would still fire.)
+ninja_status=0
 timeout --kill-after=15 "$build_timeout" /usr/bin/ninja -C "$build" -j "$jobs" mediasoup-worker 2>&1 |
 	tee -a -- "$log_file" |
 	awk -v tool="$TOOL" '
@@ -288,13 +294,12 @@ timeout --kill-after=15 "$build_timeout" /usr/bin/ninja -C "$build" -j "$jobs" m
 				fflush("/dev/stderr")
 				next_pct = pct - pct % 10 + 10
 			}
-		}'
-ninja_status=${PIPESTATUS[0]}
-set -e
+		}' ||
+	ninja_status=${PIPESTATUS[0]}
 if ((ninja_status == 124 || ninja_status == 137)); then
-	fail_step "compiling (timed out after ${build_timeout}s; raise TALKBUS_MEDIA_WORKER_TIMEOUT)"
+	fail_step "compiling timed out after ${build_timeout}s (raise TALKBUS_MEDIA_WORKER_TIMEOUT)"
 elif ((ninja_status != 0)); then
-	fail_step "compiling (ninja exit status $ninja_status)"
+	fail_step "compiling failed (ninja exit status $ninja_status)"
 fi
 build_seconds=$((SECONDS - started))
 
@@ -319,7 +324,6 @@ cp -- "$log_file" "$stage/build.log"
 } >"$stage/BUILD-INFO"
 
 # The smoke test needs mediasoup's Node side and the pinned Node 24 from node_modules.
-smoke=${TALKBUS_MEDIA_WORKER_SMOKE:-auto}
 node_bin="$REPO_ROOT/node_modules/.bin/node"
 smoke_test="$REPO_ROOT/test/media-worker/worker.test.ts"
 smoke_ready=0
@@ -331,7 +335,7 @@ case $smoke in
 			log "smoke test: node --test test/media-worker/worker.test.ts"
 			(cd -- "$REPO_ROOT" && MEDIASOUP_WORKER_BIN="$stage/mediasoup-worker" \
 				timeout 180 "$node_bin" --test "$smoke_test") >>"$log_file" 2>&1 ||
-				fail_step "the smoke test of the new worker (nothing was cached)"
+				fail_step "the smoke test failed on the new worker; nothing was cached"
 			cp -f -- "$log_file" "$stage/build.log"
 			log "smoke test passed"
 		elif [[ $smoke == 1 ]]; then
@@ -342,7 +346,7 @@ case $smoke in
 				"(after npm ci: node --test test/media-worker/worker.test.ts)"
 		fi
 		;;
-	*) die "TALKBUS_MEDIA_WORKER_SMOKE must be auto, 1 or 0, not '$smoke'" ;;
+	*) die "unreachable: TALKBUS_MEDIA_WORKER_SMOKE=$smoke" ;;
 esac
 
 chmod 0755 -- "$stage"
