@@ -50,6 +50,8 @@ export const ErrorCode = {
   STORAGE_FAILED: 'STORAGE_FAILED',
   /** A path outside the account's data folder. */
   PATH_OUTSIDE_ACCOUNT: 'PATH_OUTSIDE_ACCOUNT',
+  /** A file path outside the folders this node may write (its data directory). */
+  PATH_NOT_ALLOWED: 'PATH_NOT_ALLOWED',
   /** The service is stopping and takes no new work. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   INTERNAL: 'INTERNAL',
@@ -79,6 +81,7 @@ const statusOf: Record<ErrorCode, number> = {
   LIMIT_REACHED: 409,
   STORAGE_FAILED: 500,
   PATH_OUTSIDE_ACCOUNT: 403,
+  PATH_NOT_ALLOWED: 403,
   SHUTTING_DOWN: 503,
   INTERNAL: 500,
 };

@@ -15,7 +15,10 @@ export const DEFAULT_LICENSE_FILE_NAME = 'license.json';
 /**
  * Resolves the `path` of an action: absent → the configured path; relative → under `baseDir`;
  * an existing directory → `<dir>/license.json` (the guide's `Mtc_LcsActivate` takes the directory
- * the license is saved in, §3.1.4).
+ * the license is saved in, §3.1.4). Any caller on the bus may pass a path, so it must stay inside
+ * the data directory or the configured license file's folder: a license is never written (or
+ * deleted) anywhere else.
+ * @throws TalkbusError `PATH_NOT_ALLOWED`
  */
 export async function resolveLicensePath(
   given: string | undefined,
@@ -25,7 +28,16 @@ export async function resolveLicensePath(
   if (given === undefined) return configured;
   const absolute = path.resolve(baseDir, given);
   const info = await stat(absolute).catch(() => null);
-  return info?.isDirectory() ? path.join(absolute, DEFAULT_LICENSE_FILE_NAME) : absolute;
+  const file = info?.isDirectory() ? path.join(absolute, DEFAULT_LICENSE_FILE_NAME) : absolute;
+  const allowed = [path.resolve(baseDir), path.dirname(path.resolve(configured))];
+  if (!allowed.some((root) => file.startsWith(root + path.sep))) {
+    throw new TalkbusError(
+      ErrorCode.PATH_NOT_ALLOWED,
+      `A license may only be stored under ${allowed.join(' or ')}; '${given}' is outside.`,
+      { path: given },
+    );
+  }
+  return file;
 }
 
 /**

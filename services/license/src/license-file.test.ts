@@ -163,6 +163,12 @@ describe('license file on disk', () => {
       );
       assert.equal(await resolveLicensePath('nested', '/x', tmp.dir), file);
       assert.equal(await resolveLicensePath('other.sign', '/x', tmp.dir), path.join(tmp.dir, 'other.sign'));
+      // Any caller on the bus may pass a path: it never leaves the data directory or the license folder.
+      await assert.rejects(resolveLicensePath('/etc/passwd', '/x/license.json', tmp.dir), { type: 'PATH_NOT_ALLOWED' });
+      await assert.rejects(resolveLicensePath('../escape.json', '/x/license.json', tmp.dir), {
+        type: 'PATH_NOT_ALLOWED',
+      });
+      assert.equal(await resolveLicensePath('/x/other.json', '/x/license.json', tmp.dir), '/x/other.json');
       await writeFile(path.join(tmp.dir, 'huge.json'), 'x'.repeat(20_000));
       await assert.rejects(readLicenseText(path.join(tmp.dir, 'huge.json')), { type: 'LICENSE_MALFORMED' });
       await assert.rejects(readLicenseText(tmp.dir), { type: 'LICENSE_MALFORMED' });
