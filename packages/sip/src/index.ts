@@ -65,3 +65,42 @@ export {
   type TransportUser,
   type TransportLayer,
 } from './transport/transport-types.ts';
+
+// Digest authentication (RFC 2617, RFC 7616, RFC 8760; RFC 3261 §22)
+export { AuthErrorCode, SipAuthError, type SipAuthErrorOptions } from './auth/auth-error.ts';
+export {
+  DIGEST_ALGORITHMS,
+  digestAlgorithm,
+  computeHa1,
+  computeDigestResponse,
+  computeUserhash,
+  formatNonceCount,
+  type DigestAlgorithm,
+  type DigestAlgorithmInfo,
+  type DigestHash,
+  type DigestQop,
+  type DigestResponseInput,
+} from './auth/digest-algorithm.ts';
+export {
+  AUTH_LIMITS,
+  AUTH_HEADERS,
+  readOffer,
+  readCredentials,
+  formatDigest,
+  type AuthKind,
+  type DigestOffer,
+  type DigestCredentialsValue,
+} from './auth/auth-params.ts';
+export {
+  DigestClient,
+  type DigestClientOptions,
+  type DigestCredentials,
+  type DigestRetry,
+} from './auth/digest-client.ts';
+export {
+  DigestServer,
+  type DigestServerOptions,
+  type DigestSecret,
+  type DigestVerification,
+} from './auth/digest-server.ts';
+export { copyCredentials, authorizeCancel, authorizeAck, type AuthorizeAckOptions } from './auth/cancel-ack.ts';
