@@ -40,6 +40,11 @@ export interface SendTarget {
   destination: TransportAddress;
   /** Prefer this existing connection (responses on the request's connection, §18.2.2). */
   connectionId?: string | null;
+  /**
+   * For TLS/WSS: the name the server's certificate must match (RFC 5922 §7.2: the SIP domain the
+   * target was resolved from). Default: the destination IP address (matched against IP SANs).
+   */
+  serverName?: string;
 }
 
 /** What a send did. */
@@ -85,4 +90,9 @@ export interface TransportLayer {
    * came on, else `received`/`rport`/`maddr`/sent-by of the top Via.
    */
   responseTarget(request: SipRequest, inbound: InboundMessage): SendTarget;
+  /**
+   * Keeps a connection from being closed as idle while a transaction uses it; call the returned
+   * function once the transaction ends. Optional: a layer without idle close may omit it.
+   */
+  retainConnection?(connectionId: string): () => void;
 }
