@@ -3,6 +3,7 @@
  */
 import type { ActionSpec, ParamsOf, ResultOf } from './action.ts';
 import { licenseActions, licenseServerActions } from './license.ts';
+import { mediaActions } from './media.ts';
 import { profileActions } from './profile.ts';
 
 type ByName<G> = { [K in keyof G as G[K] extends ActionSpec<infer N> ? N : never]: G[K] };
@@ -16,6 +17,7 @@ export const actions = {
   ...byName(profileActions),
   ...byName(licenseActions),
   ...byName(licenseServerActions),
+  ...byName(mediaActions),
 } as const;
 
 /** A full action name. */

@@ -45,6 +45,28 @@ export const ErrorCode = {
   /** A bounded collection (contacts, …) is full. */
   LIMIT_REACHED: 'LIMIT_REACHED',
 
+  // media (guide §4.3.1, §6.9)
+  /** No media endpoint for this session on this node. */
+  MEDIA_ENDPOINT_NOT_FOUND: 'MEDIA_ENDPOINT_NOT_FOUND',
+  /** The session already has a media endpoint. */
+  MEDIA_ENDPOINT_EXISTS: 'MEDIA_ENDPOINT_EXISTS',
+  /** No free RTP port in the configured range. */
+  MEDIA_NO_PORTS: 'MEDIA_NO_PORTS',
+  /** No mediasoup worker is running (all died and are restarting, or the service stops). */
+  MEDIA_WORKER_UNAVAILABLE: 'MEDIA_WORKER_UNAVAILABLE',
+  /** The action needs a negotiated stream (`media.endpoint.update` first), or one that allows it. */
+  MEDIA_NOT_NEGOTIATED: 'MEDIA_NOT_NEGOTIATED',
+  /** Tones, mixing and WAV work on G.711 only; the call uses another codec. */
+  MEDIA_CODEC_NOT_G711: 'MEDIA_CODEC_NOT_G711',
+  /** The negotiation asks for something this endpoint cannot do (codec, SRTP suite, …). */
+  MEDIA_UNSUPPORTED: 'MEDIA_UNSUPPORTED',
+  /** A WAV file that cannot be read or is not 8 kHz mono G.711/PCM16. */
+  MEDIA_FILE_UNREADABLE: 'MEDIA_FILE_UNREADABLE',
+  /** An audio device name or index that does not exist. */
+  MEDIA_DEVICE_NOT_FOUND: 'MEDIA_DEVICE_NOT_FOUND',
+  /** No local mix with this id. */
+  MEDIA_MIX_NOT_FOUND: 'MEDIA_MIX_NOT_FOUND',
+
   // generic
   /** The storage layer failed; the message says why (locked, unreadable, …). */
   STORAGE_FAILED: 'STORAGE_FAILED',
@@ -79,6 +101,16 @@ const statusOf: Record<ErrorCode, number> = {
   INVALID_PARAMETER: 422,
   CONTACT_NOT_FOUND: 404,
   LIMIT_REACHED: 409,
+  MEDIA_ENDPOINT_NOT_FOUND: 404,
+  MEDIA_ENDPOINT_EXISTS: 409,
+  MEDIA_NO_PORTS: 503,
+  MEDIA_WORKER_UNAVAILABLE: 503,
+  MEDIA_NOT_NEGOTIATED: 409,
+  MEDIA_CODEC_NOT_G711: 422,
+  MEDIA_UNSUPPORTED: 422,
+  MEDIA_FILE_UNREADABLE: 422,
+  MEDIA_DEVICE_NOT_FOUND: 404,
+  MEDIA_MIX_NOT_FOUND: 404,
   STORAGE_FAILED: 500,
   PATH_OUTSIDE_ACCOUNT: 403,
   PATH_NOT_ALLOWED: 403,

@@ -54,6 +54,12 @@ export interface EventMap {
   'profile.callLogAdded': { account: string; entry: CallLogEntry };
   'profile.imLogAdded': { account: string; entry: ImLogEntry };
 
+  // media (guide §6.9, table 6-1): per call endpoint, addressed by sessionId
+  'media.rtpStarted': { sessionId: string; account: string; kind: 'audio' | 'video'; ssrc: number; payloadType: number };
+  'media.rtpTimeout': { sessionId: string; account: string; kind: 'audio' | 'video'; silentForMs: number };
+  'media.dtmfReceived': { sessionId: string; account: string; key: string; event: number; durationMs: number; method: 'rfc4733' };
+  'media.endpointFailed': { sessionId: string; account: string; reason: 'worker-died' | 'transport-closed'; message: string };
+
   // session (guide chapter 6); the full set arrives with the session service
   'call.termed': CallTermedEvent;
   'im.sent': ImEvent;
@@ -75,6 +81,10 @@ export const eventNames = [
   'profile.contactsChanged',
   'profile.callLogAdded',
   'profile.imLogAdded',
+  'media.rtpStarted',
+  'media.rtpTimeout',
+  'media.dtmfReceived',
+  'media.endpointFailed',
   'call.termed',
   'im.sent',
   'im.received',

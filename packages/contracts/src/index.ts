@@ -9,5 +9,6 @@ export * from './errors.ts';
 export * from './provisioning.ts';
 export * from './profile.ts';
 export * from './license.ts';
+export * from './media.ts';
 export * from './events.ts';
 export * from './catalog.ts';

@@ -1,0 +1,392 @@
+/**
+ * The media service's API (guide §4.3.1 audio devices, §6.9 ring tones and early media, table
+ * 6-1 per-call mute/DTMF/mix): per call a media endpoint on a mediasoup worker, what the local
+ * side says and hears (virtual devices, files, tones, other calls), and the audio devices.
+ *
+ * Calls are addressed by `sessionId` (the session service's id of the call): one endpoint per
+ * session. The negotiated streams come from `packages/sdp` (`NegotiatedMedia`), reduced to the
+ * wire shape {@link MediaStreamParams} by {@link mediaStreamFromNegotiated}.
+ */
+import { action } from './action.ts';
+import { accountName } from './profile.ts';
+import { t, type TypeOf } from './schema.ts';
+
+const sessionId = t.string({ min: 1, max: 128 });
+const sessionRef = { sessionId };
+const port = t.integer({ min: 1, max: 65535 });
+const ipLiteral = t.string({
+  min: 2,
+  max: 45,
+  pattern: /^[0-9a-fA-F:.]+$/,
+  patternMessage: "The '{field}' field must be an IP address literal.",
+});
+const filePath = t.string({ min: 1, max: 4096 });
+const payloadType = t.integer({ min: 0, max: 127 });
+
+/** SRTP suites a PlainTransport can use (RFC 4568 / RFC 7714 names, as mediasoup spells them). */
+export const MEDIA_SRTP_SUITES = [
+  'AEAD_AES_256_GCM',
+  'AEAD_AES_128_GCM',
+  'AES_CM_128_HMAC_SHA1_80',
+  'AES_CM_128_HMAC_SHA1_32',
+] as const;
+/** One of {@link MEDIA_SRTP_SUITES}. */
+export type MediaSrtpSuite = (typeof MEDIA_SRTP_SUITES)[number];
+
+/** Stream directions seen from our side (RFC 3264 §5.1; sendonly/inactive for hold, guide §6.6). */
+export const MEDIA_DIRECTIONS = ['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const;
+/** One of {@link MEDIA_DIRECTIONS}. */
+export type MediaDirection = (typeof MEDIA_DIRECTIONS)[number];
+
+/** Tones `media.ring.play` knows (guide §6.9.1 EN_MTC_RING_*, plus busy, call waiting, dial). */
+export const MEDIA_TONES = ['ring', 'ringback', 'call-ended', 'call-failed', 'busy', 'call-waiting', 'dial'] as const;
+/** One of {@link MEDIA_TONES}. */
+export type MediaTone = (typeof MEDIA_TONES)[number];
+
+/** Tone regions (cadences and frequencies differ per country). */
+export const MEDIA_TONE_REGIONS = ['CN', 'US', 'EU'] as const;
+
+/** The virtual audio input devices (guide §4.3.1.1: a talkbus node has no microphone). */
+export const AUDIO_INPUT_DEVICES = ['silence', 'tone'] as const;
+/** The virtual audio output devices (guide §4.3.1.2: a talkbus node has no speaker). */
+export const AUDIO_OUTPUT_DEVICES = ['null', 'wav'] as const;
+
+const codecRule = t.object({
+  name: t.string({ min: 1, max: 32 }),
+  clockRate: t.integer({ min: 1000, max: 192_000 }),
+  channels: t.optional(t.integer({ min: 1, max: 8 })),
+  payloadType,
+  localPayloadType: payloadType,
+  parameters: t.optional(t.record(t.string({ max: 256 }), { maxKeys: 16 })),
+});
+
+const streamRule = t.object({
+  index: t.integer({ min: 0, max: 15 }),
+  kind: t.enum(['audio', 'video'] as const),
+  accepted: t.boolean(),
+  direction: t.enum(MEDIA_DIRECTIONS),
+  rtcpMux: t.boolean(),
+  remote: t.object({
+    address: ipLiteral,
+    port: t.integer({ min: 0, max: 65535 }),
+    rtcpPort: t.optional(t.integer({ min: 0, max: 65535 })),
+    ssrcs: t.optional(t.array(t.integer({ min: 0, max: 0xffffffff }), { max: 8 })),
+  }),
+  codecs: t.array(codecRule, { min: 0, max: 16 }),
+  telephoneEvent: t.optional(
+    t.object({ payloadType, localPayloadType: payloadType, clockRate: t.integer({ min: 8000, max: 48_000 }) }),
+  ),
+  ptime: t.optional(t.integer({ min: 10, max: 120 })),
+  crypto: t.optional(t.object({ suite: t.enum(MEDIA_SRTP_SUITES), remoteKeyBase64: t.string({ min: 16, max: 128 }) })),
+});
+
+/** One negotiated m-line as `media.endpoint.update` takes it (a reduced `NegotiatedMedia`). */
+export type MediaStreamParams = TypeOf<typeof streamRule>;
+
+/**
+ * The subset of `packages/sdp`'s `NegotiatedMedia` that {@link mediaStreamFromNegotiated} reads
+ * (structural, so contracts do not depend on the SDP package).
+ */
+export interface NegotiatedMediaLike {
+  readonly index: number;
+  readonly kind: string;
+  readonly accepted: boolean;
+  readonly direction: MediaDirection;
+  readonly rtcpMux: boolean;
+  readonly remote: {
+    readonly address: string;
+    readonly port: number;
+    readonly rtcpPort: number;
+    readonly ssrcs: readonly number[];
+  };
+  readonly codecs: readonly {
+    readonly name: string;
+    readonly clockRate: number;
+    readonly channels: number;
+    readonly payloadType: number;
+    readonly localPayloadType: number;
+    readonly parameters: Readonly<Record<string, string>>;
+  }[];
+  readonly telephoneEvent:
+    { readonly payloadType: number; readonly localPayloadType: number; readonly clockRate: number } | undefined;
+  readonly ptime: number | undefined;
+  readonly crypto: { readonly suite: string; readonly remote: { readonly keyBase64: string } } | undefined;
+}
+
+/** Reduces a negotiated m-line (from `MediaSession`) to the params of `media.endpoint.update`. */
+export function mediaStreamFromNegotiated(media: NegotiatedMediaLike): MediaStreamParams {
+  return {
+    index: media.index,
+    kind: media.kind === 'video' ? 'video' : 'audio',
+    accepted: media.accepted && (media.kind === 'audio' || media.kind === 'video'),
+    direction: media.direction,
+    rtcpMux: media.rtcpMux,
+    remote: {
+      address: media.remote.address,
+      port: media.remote.port,
+      rtcpPort: media.remote.rtcpPort,
+      ssrcs: [...media.remote.ssrcs],
+    },
+    codecs: media.codecs.map((codec) => ({
+      name: codec.name,
+      clockRate: codec.clockRate,
+      channels: codec.channels,
+      payloadType: codec.payloadType,
+      localPayloadType: codec.localPayloadType,
+      parameters: { ...codec.parameters },
+    })),
+    ...(media.telephoneEvent ? { telephoneEvent: { ...media.telephoneEvent } } : {}),
+    ...(media.ptime !== undefined ? { ptime: media.ptime } : {}),
+    ...(media.crypto
+      ? { crypto: { suite: media.crypto.suite as MediaSrtpSuite, remoteKeyBase64: media.crypto.remote.keyBase64 } }
+      : {}),
+  };
+}
+
+/** Our side of one kind of media: what the SDP advertises. */
+export interface MediaLocalPort {
+  /** RTP port. */
+  port: number;
+  /** RTCP port: `port` when muxed, else `port + 1`. */
+  rtcpPort: number;
+  /** Our SDES key when SRTP is on (give it to the SDP layer's `srtp.keys`). */
+  srtp: { suite: MediaSrtpSuite; keyBase64: string } | null;
+}
+
+/** What the local side says (the endpoint's input). */
+export type MediaInput = TypeOf<typeof inputRule>;
+/** What the local side hears (the endpoint's output). */
+export type MediaOutput = TypeOf<typeof outputRule>;
+
+const inputRule = t.object({
+  kind: t.enum(['device', 'silence', 'tone', 'file'] as const),
+  /** tone: frequencies in Hz (1–4). */
+  frequencies: t.optional(t.array(t.integer({ min: 50, max: 4000 }), { min: 1, max: 4 })),
+  /** tone: level in dBm0, default -10. */
+  levelDbm0: t.optional(t.integer({ min: -60, max: 0 })),
+  /** file: a WAV file (8 kHz G.711 or PCM16). */
+  path: t.optional(filePath),
+  /** file: loop (default true). */
+  loop: t.optional(t.boolean()),
+});
+const outputRule = t.object({
+  kind: t.enum(['device', 'null', 'wav'] as const),
+  /** wav: where to write (inside the node's data directory). */
+  path: t.optional(filePath),
+});
+
+/** An endpoint as the media service reports it. */
+export interface MediaEndpointInfo {
+  endpointId: string;
+  sessionId: string;
+  account: string;
+  /** The worker process carrying the endpoint. */
+  workerPid: number;
+  /** The address for our c= line. */
+  address: string;
+  audio: MediaLocalPort | null;
+  video: MediaLocalPort | null;
+  /** Whether `media.endpoint.update` has applied a negotiation. */
+  negotiated: boolean;
+  /** Direction of the audio stream from our side, null before negotiation. */
+  direction: MediaDirection | null;
+  /** The other call this one is bridged to, if any. */
+  bridgedTo: string | null;
+  /** Local ringback or the network's early media (guide §6.9.2). */
+  earlyMedia: 'local-ringback' | 'network';
+  mic: { muted: boolean };
+  speaker: { muted: boolean };
+  input: MediaInput;
+  output: MediaOutput;
+}
+
+/** Audio statistics of an endpoint (RTCP and receive counters). */
+export interface MediaAudioStats {
+  packetsReceived: number;
+  packetsLost: number;
+  /** packetsLost / (packetsReceived + packetsLost), 0..1. */
+  lossRatio: number;
+  /** Last RTCP fraction lost, 0..1. */
+  fractionLost: number;
+  /** Interarrival jitter, RTP timestamp units. */
+  jitter: number;
+  packetsSent: number;
+  /** The peer's SSRC, once learnt. */
+  remoteSsrc: number | null;
+}
+
+const volume = t.integer({ min: 0, max: 100, convert: true });
+const deviceIndex = t.integer({ min: 0, max: 64, convert: true });
+
+/** Actions of the `media` service. */
+export const mediaActions = {
+  endpointCreate: action<MediaEndpointInfo>()(
+    'media.endpoint.create',
+    {
+      ...sessionRef,
+      account: accountName,
+      audio: t.optional(t.boolean()),
+      video: t.optional(t.boolean()),
+      comedia: t.optional(t.boolean()),
+      rtcpMux: t.optional(t.boolean()),
+      srtpSuite: t.optional(t.enum(MEDIA_SRTP_SUITES)),
+      portMin: t.optional(t.integer({ min: 1024, max: 65535 })),
+      portMax: t.optional(t.integer({ min: 1024, max: 65535 })),
+      listenIp: t.optional(ipLiteral),
+      announcedAddress: t.optional(t.string({ min: 1, max: 255 })),
+    },
+    'Creates the media endpoint of a call: a PlainTransport per kind; answers the local address/ports for SDP',
+  ),
+  endpointUpdate: action<MediaEndpointInfo>()(
+    'media.endpoint.update',
+    { ...sessionRef, streams: t.array(streamRule, { min: 1, max: 4 }) },
+    'Applies a negotiation (remote address, codecs, direction, SRTP keys) to the endpoint',
+  ),
+  endpointClose: action<{ closed: boolean }>()(
+    'media.endpoint.close',
+    sessionRef,
+    'Closes the endpoint and frees all it holds',
+  ),
+  endpointGet: action<MediaEndpointInfo>()('media.endpoint.get', sessionRef, 'One endpoint'),
+  endpointList: action<{ endpoints: MediaEndpointInfo[] }>()('media.endpoint.list', {}, 'Every endpoint of this node'),
+  endpointInput: action<MediaEndpointInfo>()(
+    'media.endpoint.input',
+    { ...sessionRef, input: inputRule },
+    'What the local side says: the input device, silence, a tone or a looped WAV file',
+  ),
+  endpointOutput: action<MediaEndpointInfo>()(
+    'media.endpoint.output',
+    { ...sessionRef, output: outputRule },
+    'What the local side hears goes to: the output device, nowhere, or a WAV file',
+  ),
+  endpointBridge: action<MediaEndpointInfo>()(
+    'media.endpoint.bridge',
+    { ...sessionRef, otherSessionId: sessionId },
+    'Connects two calls locally: each hears the other (local bridge)',
+  ),
+  endpointUnbridge: action<MediaEndpointInfo>()('media.endpoint.unbridge', sessionRef, 'Ends a local bridge'),
+  endpointEarlyMedia: action<MediaEndpointInfo>()(
+    'media.endpoint.earlyMedia',
+    { ...sessionRef, mode: t.enum(['local-ringback', 'network'] as const) },
+    'Local ringback or the network early media (guide §6.9.2; the session decides from 180/183)',
+  ),
+  endpointMute: action<MediaEndpointInfo>()(
+    'media.endpoint.mute',
+    { ...sessionRef, mic: t.optional(t.boolean()), speaker: t.optional(t.boolean()) },
+    'Per-call microphone / speaker mute',
+  ),
+  endpointDtmf: action<{ sent: string; durationMs: number }>()(
+    'media.endpoint.dtmf',
+    {
+      ...sessionRef,
+      digits: t.string({
+        min: 1,
+        max: 32,
+        pattern: /^[0-9*#A-Da-d]+$/,
+        patternMessage: "The '{field}' field must be DTMF keys 0-9 * # A-D.",
+      }),
+      durationMs: t.optional(t.integer({ min: 40, max: 5000, convert: true })),
+      gapMs: t.optional(t.integer({ min: 40, max: 5000, convert: true })),
+    },
+    'Sends DTMF as RFC 4733 telephone events; answers once the last key went out',
+  ),
+  endpointStats: action<{ audio: MediaAudioStats | null }>()(
+    'media.endpoint.stats',
+    sessionRef,
+    'Audio loss ratio and counters from RTCP',
+  ),
+
+  mixStart: action<{ mixId: string; sessionIds: string[] }>()(
+    'media.mix.start',
+    { sessionIds: t.array(sessionId, { min: 2, max: 8, unique: true }) },
+    'Local mix on: every call hears the others and the local input (3-way conference, G.711)',
+  ),
+  mixStop: action<{ stopped: boolean }>()('media.mix.stop', { mixId: t.string({ min: 1, max: 64 }) }, 'Local mix off'),
+
+  ringPlay: action<{ playing: boolean }>()(
+    'media.ring.play',
+    {
+      tone: t.enum(MEDIA_TONES),
+      region: t.optional(t.enum(MEDIA_TONE_REGIONS)),
+      sessionId: t.optional(sessionId),
+      durationMs: t.optional(t.integer({ min: 20, max: 600_000, convert: true })),
+    },
+    'Plays a ring/tone to the local side of a call or to the output device (guide §6.9.1 Mtc_RingPlay)',
+  ),
+  ringStop: action<{ stopped: boolean }>()(
+    'media.ring.stop',
+    { sessionId: t.optional(sessionId) },
+    'Stops a ring/tone',
+  ),
+
+  inputDeviceCount: action<{ count: number }>()(
+    'media.audio.inputDeviceCount',
+    {},
+    'Number of input devices (Mtc_AudioGetInputDevCnt)',
+  ),
+  inputDeviceName: action<{ device: string }>()(
+    'media.audio.inputDeviceName',
+    { index: deviceIndex },
+    'Input device by index (Mtc_AudioEnumInputDev)',
+  ),
+  getInputDevice: action<{ device: string }>()(
+    'media.audio.getInputDevice',
+    {},
+    'Current input device (Mtc_AudioGetInputDev)',
+  ),
+  setInputDevice: action<{ device: string }>()(
+    'media.audio.setInputDevice',
+    { device: t.string({ min: 1, max: 64 }) },
+    'Sets the input device (Mtc_AudioSetInputDev)',
+  ),
+  getInputVolume: action<{ volume: number }>()(
+    'media.audio.getInputVolume',
+    {},
+    'Microphone volume 0-100 (Mtc_AudioGetInputVol)',
+  ),
+  setInputVolume: action<{ volume: number }>()(
+    'media.audio.setInputVolume',
+    { volume },
+    'Microphone volume 0-100 (Mtc_AudioSetInputVol)',
+  ),
+  muteInput: action<{ muted: boolean }>()(
+    'media.audio.muteInput',
+    { muted: t.boolean() },
+    'Microphone mute (Mtc_AudioMuteInput)',
+  ),
+  outputDeviceCount: action<{ count: number }>()(
+    'media.audio.outputDeviceCount',
+    {},
+    'Number of output devices (Mtc_AudioGetOutputDevCnt)',
+  ),
+  outputDeviceName: action<{ device: string }>()(
+    'media.audio.outputDeviceName',
+    { index: deviceIndex },
+    'Output device by index (Mtc_AudioEnumOutputDev)',
+  ),
+  getOutputDevice: action<{ device: string }>()(
+    'media.audio.getOutputDevice',
+    {},
+    'Current output device (Mtc_AudioGetOutputDev)',
+  ),
+  setOutputDevice: action<{ device: string }>()(
+    'media.audio.setOutputDevice',
+    { device: t.string({ min: 1, max: 64 }) },
+    'Sets the output device (Mtc_AudioSetOutputDev)',
+  ),
+  getOutputVolume: action<{ volume: number }>()(
+    'media.audio.getOutputVolume',
+    {},
+    'Speaker volume 0-100 (Mtc_AudioGetOutputVol)',
+  ),
+  setOutputVolume: action<{ volume: number }>()(
+    'media.audio.setOutputVolume',
+    { volume },
+    'Speaker volume 0-100 (Mtc_AudioSetOutputVol)',
+  ),
+  muteOutput: action<{ muted: boolean }>()(
+    'media.audio.muteOutput',
+    { muted: t.boolean() },
+    'Speaker mute (Mtc_AudioMuteOutput)',
+  ),
+} as const;
