@@ -13,7 +13,6 @@ import { t, type TypeOf } from './schema.ts';
 
 const sessionId = t.string({ min: 1, max: 128 });
 const sessionRef = { sessionId };
-const port = t.integer({ min: 1, max: 65535 });
 const ipLiteral = t.string({
   min: 2,
   max: 45,
