@@ -95,7 +95,12 @@ export function parseCryptoAttribute(
   const fields =
     typeof value === 'string'
       ? value.trim().split(/\s+/)
-      : [String(value.id), value.suite, value.config, ...(value.sessionConfig ?? '').split(/\s+/)];
+      : [
+          String(value.id),
+          String(value.suite),
+          String(value.config ?? ''),
+          ...String(value.sessionConfig ?? '').split(/\s+/),
+        ];
   const [tagText, suite, keyParams, ...session] = fields;
   const fail = (detail: string): SdpError => new SdpError(SdpErrorCode.InvalidCrypto, `a=crypto: ${detail}`);
   if (tagText === undefined || !/^\d{1,9}$/.test(tagText)) throw fail('tag is not 1..9 digits');

@@ -61,7 +61,7 @@ export function readMediaLine(description: SessionDescription, index: number): M
   const address = connection?.ip;
   let direction = asDirection(media.direction) ?? asDirection(description.direction) ?? 'sendrecv';
   if (address === '0.0.0.0' || address === '::') direction = directionFrom(directionSends(direction), false);
-  const formats = (media.payloads ?? '')
+  const formats = String(media.payloads ?? '')
     .trim()
     .split(/\s+/)
     .filter((format) => format.length > 0);
@@ -75,10 +75,13 @@ export function readMediaLine(description: SessionDescription, index: number): M
     ipVersion: connection?.version,
     direction,
     rtcpMux: media.rtcpMux === 'rtcp-mux',
-    rtcp: media.rtcp === undefined ? undefined : { port: media.rtcp.port, address: media.rtcp.address },
+    rtcp:
+      media.rtcp === undefined
+        ? undefined
+        : { port: media.rtcp.port, address: media.rtcp.address === undefined ? undefined : String(media.rtcp.address) },
     mid: media.mid === undefined ? undefined : String(media.mid),
-    ptime: media.ptime,
-    maxptime: media.maxptime,
+    ptime: media.ptime === undefined ? undefined : Number(media.ptime),
+    maxptime: media.maxptime === undefined ? undefined : Number(media.maxptime),
     rtpFormats: isRtpProtocol(media.protocol) ? readRtpFormats(media, formats) : [],
     crypto: readCrypto(media),
     ssrcs: [
@@ -88,7 +91,7 @@ export function readMediaLine(description: SessionDescription, index: number): M
           .filter((id) => Number.isInteger(id) && id >= 0 && id < 2 ** 32),
       ),
     ],
-    cname: media.ssrcs?.find((ssrc) => ssrc.attribute === 'cname')?.value,
+    cname: optionalString(media.ssrcs?.find((ssrc) => ssrc.attribute === 'cname')?.value),
   };
 }
 
@@ -102,7 +105,8 @@ function readRtpFormats(media: MediaDescription, formats: readonly string[]): Re
     const rtpmap = media.rtp.find((rtp) => rtp.payload === payloadType);
     const fallback = staticPayloadType(payloadType);
     // RFC 3264 §5.1 / RFC 4566 §6: dynamic payload types need an rtpmap; static ones may omit it.
-    const name = rtpmap?.codec ?? fallback?.name;
+    // sdp-transform turns all-digit fields into numbers: read everything through String().
+    const name = rtpmap === undefined ? fallback?.name : String(rtpmap.codec);
     const clockRate = rtpmap?.rate ?? fallback?.clockRate;
     if (name === undefined || name.length === 0 || clockRate === undefined) continue;
     const config = media.fmtp.find((fmtp) => fmtp.payload === payloadType)?.config ?? '';
@@ -125,12 +129,10 @@ function readFeedback(media: MediaDescription, payloadType: number): RtcpFeedbac
   const feedback: RtcpFeedback[] = [];
   for (const line of media.rtcpFb ?? []) {
     if (line.payload !== '*' && Number(line.payload) !== payloadType) continue;
-    if (typeof line.type !== 'string' || line.type.length === 0) continue;
-    feedback.push(
-      line.subtype === undefined || line.subtype === ''
-        ? { type: line.type }
-        : { type: line.type, parameter: line.subtype },
-    );
+    const type = String(line.type ?? '');
+    const parameter = String(line.subtype ?? '');
+    if (type.length === 0) continue;
+    feedback.push(parameter === '' ? { type } : { type, parameter });
   }
   return feedback;
 }
@@ -145,4 +147,8 @@ function readCrypto(media: MediaDescription): CryptoAttribute[] {
     }
   }
   return result;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : String(value);
 }

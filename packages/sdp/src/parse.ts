@@ -128,7 +128,7 @@ function validateMedia(
     throw malformed('m-line port is out of range', index);
   if (typeof media.protocol !== 'string' || media.protocol.length === 0)
     throw malformed('m-line has no protocol', index);
-  const formats = (media.payloads ?? '')
+  const formats = String(media.payloads ?? '')
     .trim()
     .split(/\s+/)
     .filter((format) => format.length > 0);
@@ -161,13 +161,14 @@ function validateMedia(
     if (
       media.rtcp.address !== undefined &&
       media.rtcp.ipVer !== undefined &&
-      isIP(media.rtcp.address) !== media.rtcp.ipVer
+      isIP(String(media.rtcp.address)) !== media.rtcp.ipVer
     ) {
       throw malformed('a=rtcp address does not match its family', index);
     }
   }
   for (const key of ['ptime', 'maxptime'] as const) {
     const value = media[key];
-    if (value !== undefined && !(value > 0 && value <= 10000)) throw malformed(`a=${key} is out of range`, index);
+    if (value !== undefined && !(Number(value) > 0 && Number(value) <= 10000))
+      throw malformed(`a=${key} is out of range`, index);
   }
 }
