@@ -223,8 +223,14 @@ export class MediaSession {
     const direction: Direction = localHold ? directionForHold('sendrecv', state.remoteHold) : 'sendrecv';
     const media: MediaDescription[] = [];
     const nextSlots: MediaSlot[] = [];
-    for (const slot of slots) {
-      const offered = offerMedia(slot, config, direction);
+    for (const [index, slot] of slots.entries()) {
+      const current = state.negotiated?.[index];
+      const offered = offerMedia(
+        slot,
+        config,
+        direction,
+        current?.accepted === true && current.kind === slot.kind ? current.codecs[0] : undefined,
+      );
       media.push(offered.media);
       nextSlots.push(offered.slot);
     }

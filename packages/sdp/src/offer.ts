@@ -2,7 +2,10 @@
  * Building our offer's m-lines (RFC 3264 §5) and re-offers (§8): the capability list with
  * stable payload types, SDES keys, ptime, rtcp-mux, and the direction for hold.
  */
+import type { CodecCapability } from './codecs.ts';
+import { codecMatches } from './codecs.ts';
 import type { Direction } from './direction.ts';
+import type { NegotiatedCodec } from './negotiated.ts';
 import type { LocalConfig } from './local-config.ts';
 import type { MediaSlot } from './media-slot.ts';
 import { disabledMedia, localCryptoFor, placeCodecs, writeCodecs, writeCrypto } from './media-slot.ts';
@@ -34,6 +37,7 @@ export function offerMedia(
   slot: MediaSlot,
   config: LocalConfig,
   direction: Direction,
+  current?: NegotiatedCodec,
 ): { media: MediaDescription; slot: MediaSlot } {
   const disabled = (): { media: MediaDescription; slot: MediaSlot } => {
     const formats = slot.formats === '' ? '0' : slot.formats;
@@ -42,7 +46,7 @@ export function offerMedia(
   if (slot.port === 0 || (slot.kind !== 'audio' && slot.kind !== 'video')) return disabled();
   const local = config.transport[slot.kind];
   if (local === undefined) return disabled();
-  const { placed, payloadTypes } = placeCodecs(slot, config.capabilities[slot.kind]);
+  const { placed, payloadTypes } = placeCodecs(slot, preferCurrent(config.capabilities[slot.kind], current));
   if (placed.every((codec) => codec.name.toLowerCase() === 'telephone-event')) return disabled();
 
   const media: MediaDescription = { type: slot.kind, port: local.port, protocol: slot.protocol, rtp: [], fmtp: [] };
@@ -70,4 +74,27 @@ export function offerMedia(
       localCrypto: localCrypto.length > 0 ? localCrypto : slot.localCrypto,
     },
   };
+}
+
+/**
+ * Capabilities with the codec in use moved to the front, so a re-offer for hold or a session
+ * refresh keeps the codec (the answerer takes the offer's order) instead of switching it.
+ */
+function preferCurrent(
+  capabilities: readonly CodecCapability[],
+  current: NegotiatedCodec | undefined,
+): readonly CodecCapability[] {
+  if (current === undefined) return capabilities;
+  const inUse = {
+    payloadType: current.localPayloadType,
+    name: current.name,
+    clockRate: current.clockRate,
+    channels: current.channels,
+    parameters: current.parameters,
+    events: undefined,
+    rtcpFeedback: [],
+  };
+  const index = capabilities.findIndex((capability) => codecMatches(capability, inUse));
+  if (index <= 0) return capabilities;
+  return [capabilities[index] as CodecCapability, ...capabilities.slice(0, index), ...capabilities.slice(index + 1)];
 }
