@@ -196,6 +196,8 @@ export class JitterBuffer {
       }
       this.#playing = true;
       this.#sinceShrink = 0;
+      // Resume at the oldest packet held: the slots before it were concealed during the underrun.
+      while (this.#slotSequence[this.#next! % this.#capacity] !== this.#next) this.#next! += 1;
     }
     if (this.#count === 0) {
       // Underrun: conceal without moving on (the packet may only be late), and re-buffer.

@@ -135,6 +135,7 @@ export class TelephoneEventReceiver {
     if (block.duration > active.duration) active.duration = block.duration;
     active.volume = block.volume;
     active.lastPacketMs = nowMs;
+    if (packet.marker === true) active.startLost = false; // the start came, only out of order
     if (block.end) reports.push(this.#close(active, false));
     return reports;
   }

@@ -168,6 +168,8 @@ export class TonePlayer {
       this.#samplesLeft -= run;
       position = end;
     }
+    // Step past a segment that ended exactly here, so `done` is true as soon as the plan is out.
+    while (this.#samplesLeft === 0 && !this.#done) this.#advance();
     output.fill(0, position);
     return position;
   }
