@@ -104,3 +104,36 @@ export {
   type DigestVerification,
 } from './auth/digest-server.ts';
 export { copyCredentials, authorizeCancel, authorizeAck, type AuthorizeAckOptions } from './auth/cancel-ack.ts';
+
+// Transports (RFC 3261 §18, RFC 3581, RFC 7118 WebSocket) and server location (RFC 3263)
+export { SipTransportLayer, type ConnectionInfo } from './transport/transport-layer.ts';
+export {
+  DEFAULT_TRANSPORT_LIMITS,
+  type SipTransportLayerOptions,
+  type ListenerOptions,
+  type TlsOptions,
+  type TransportLimits,
+  type TransportLogger,
+} from './transport/transport-options.ts';
+export { TransportError, TransportErrorCode } from './transport/transport-error.ts';
+export {
+  locateServers,
+  orderSrvRecords,
+  systemDnsResolver,
+  type DnsResolver,
+  type LocateOptions,
+  type NaptrRecord,
+  type ServerTarget,
+  type SrvRecord,
+} from './transport/resolver.ts';
+export { ServerFailover, shouldTryNextTarget, tryTargets, type AttemptOutcome } from './transport/failover.ts';
+export {
+  defaultPort,
+  requestProtocolFor,
+  stampReceived,
+  stampSentBy,
+  viaTransport,
+  type ProtocolChoice,
+  type SentBy,
+} from './transport/via-rules.ts';
+export { computeResponseTarget } from './transport/response-target.ts';
