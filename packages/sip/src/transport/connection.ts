@@ -72,7 +72,11 @@ export class Connection {
     this.#clock = init.clock;
     this.#lastActivity = init.clock.now();
     this.local = { protocol: init.protocol, address: init.socket.localAddress ?? '', port: init.socket.localPort ?? 0 };
-    this.remote = { protocol: init.protocol, address: init.socket.remoteAddress ?? '', port: init.socket.remotePort ?? 0 };
+    this.remote = {
+      protocol: init.protocol,
+      address: init.socket.remoteAddress ?? '',
+      port: init.socket.remotePort ?? 0,
+    };
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -96,8 +100,12 @@ export class Connection {
       this.#lastActivity = this.#clock.now();
       this.#codec.receive(chunk);
     });
-    socket.on('error', (error) => this.close(this.#failure(TransportErrorCode.ConnectionClosed, `socket error: ${error.message}`)));
-    socket.on('close', () => this.close(this.#isReady ? null : this.#failure(TransportErrorCode.ConnectionClosed, 'closed before ready')));
+    socket.on('error', (error) =>
+      this.close(this.#failure(TransportErrorCode.ConnectionClosed, `socket error: ${error.message}`)),
+    );
+    socket.on('close', () =>
+      this.close(this.#isReady ? null : this.#failure(TransportErrorCode.ConnectionClosed, 'closed before ready')),
+    );
     socket.on('end', () => this.close(null, true));
     this.#readyTimer = this.#clock.setTimeout(() => {
       this.#readyTimer = undefined;
@@ -125,7 +133,9 @@ export class Connection {
     if (!this.#open) return Promise.reject(this.#error(TransportErrorCode.ConnectionClosed, 'connection closed'));
     // Backpressure is bounded: a peer that does not read gets no more than maxWriteBufferBytes queued.
     if (this.#socket.writableLength + message.length > this.#init.maxWriteBufferBytes) {
-      return Promise.reject(this.#error(TransportErrorCode.SendFailed, `write buffer above ${this.#init.maxWriteBufferBytes} bytes`));
+      return Promise.reject(
+        this.#error(TransportErrorCode.SendFailed, `write buffer above ${this.#init.maxWriteBufferBytes} bytes`),
+      );
     }
     this.#lastActivity = this.#clock.now();
     const framed = this.#codec.frame(message);
@@ -158,7 +168,13 @@ export class Connection {
     this.#open = false;
     if (this.#idleTimer !== undefined) this.#clock.clearTimeout(this.#idleTimer);
     if (this.#readyTimer !== undefined) this.#clock.clearTimeout(this.#readyTimer);
-    this.#rejectReady(new TransportError(failure?.code ?? TransportErrorCode.ConnectionClosed, failure?.message ?? 'connection closed', { connectionId: this.id, destination: this.remote }));
+    this.#rejectReady(
+      new TransportError(
+        failure?.code ?? TransportErrorCode.ConnectionClosed,
+        failure?.message ?? 'connection closed',
+        { connectionId: this.id, destination: this.remote },
+      ),
+    );
     const socket = this.#socket;
     if (graceful && !socket.destroyed) {
       const goodbye = this.#codec.closing();

@@ -57,7 +57,7 @@ export async function tryTargets<T>(
 ): Promise<T | undefined> {
   const failover = new ServerFailover(targets);
   let last: T | undefined;
-  for (let target = failover.current; target !== undefined; ) {
+  for (let target = failover.current; target !== undefined;) {
     const { outcome, result } = await attempt(target);
     last = result;
     target = failover.next(outcome);

@@ -39,7 +39,10 @@ export interface ListenerEvents {
 function familyOrFail(options: ListenerOptions): 4 | 6 {
   const family = familyOf(options.address);
   if (family === undefined) {
-    throw new TransportError(TransportErrorCode.NoTransport, `listener address ${options.address} is not an IP address`);
+    throw new TransportError(
+      TransportErrorCode.NoTransport,
+      `listener address ${options.address} is not an IP address`,
+    );
   }
   return family;
 }
@@ -51,13 +54,26 @@ export function bindUdp(options: ListenerOptions, events: ListenerEvents): Promi
   return new Promise((resolve, reject) => {
     const onBindError = (error: Error) => {
       socket.close();
-      reject(new TransportError(TransportErrorCode.NoTransport, `cannot bind udp ${options.address}:${options.port}: ${error.message}`, { cause: error }));
+      reject(
+        new TransportError(
+          TransportErrorCode.NoTransport,
+          `cannot bind udp ${options.address}:${options.port}: ${error.message}`,
+          { cause: error },
+        ),
+      );
     };
     socket.once('error', onBindError);
     socket.bind(options.port, options.address, () => {
       socket.off('error', onBindError);
       const bound = socket.address();
-      const listener: UdpListener = { options, protocol: 'udp', address: bound.address, port: bound.port, family, socket };
+      const listener: UdpListener = {
+        options,
+        protocol: 'udp',
+        address: bound.address,
+        port: bound.port,
+        family,
+        socket,
+      };
       socket.on('message', (data, remote) => events.datagram(listener, data, remote));
       socket.on('error', (error) => events.error(listener, error));
       resolve(listener);
@@ -66,11 +82,18 @@ export function bindUdp(options: ListenerOptions, events: ListenerEvents): Promi
 }
 
 /** Binds one TCP/TLS/WS/WSS listener. TLS and WSS need `tls.cert` and `tls.key`. */
-export function bindStream(options: ListenerOptions, tls: TlsOptions | undefined, handshakeTimeoutMs: number, events: ListenerEvents): Promise<StreamListener> {
+export function bindStream(
+  options: ListenerOptions,
+  tls: TlsOptions | undefined,
+  handshakeTimeoutMs: number,
+  events: ListenerEvents,
+): Promise<StreamListener> {
   const family = familyOrFail(options);
   const secure = options.protocol === 'tls' || options.protocol === 'wss';
   if (secure && (tls?.cert === undefined || tls.key === undefined)) {
-    return Promise.reject(new TransportError(TransportErrorCode.NoTransport, `${options.protocol} listener needs tls.cert and tls.key`));
+    return Promise.reject(
+      new TransportError(TransportErrorCode.NoTransport, `${options.protocol} listener needs tls.cert and tls.key`),
+    );
   }
   let listener: StreamListener | undefined;
   const onSocket = (socket: Socket) => {
@@ -93,7 +116,13 @@ export function bindStream(options: ListenerOptions, tls: TlsOptions | undefined
   return new Promise((resolve, reject) => {
     const onBindError = (error: Error) => {
       server.close();
-      reject(new TransportError(TransportErrorCode.NoTransport, `cannot listen on ${options.protocol} ${options.address}:${options.port}: ${error.message}`, { cause: error }));
+      reject(
+        new TransportError(
+          TransportErrorCode.NoTransport,
+          `cannot listen on ${options.protocol} ${options.address}:${options.port}: ${error.message}`,
+          { cause: error },
+        ),
+      );
     };
     server.once('error', onBindError);
     server.listen({ port: options.port, host: options.address, ipv6Only: family === 6 }, () => {

@@ -31,6 +31,9 @@ export function errorResponseFor(error: SipParseError, ownSentBys: ReadonlySet<s
   } catch {
     // An unparsable Via: createResponse below copies it as it is; the answer goes to the source.
   }
-  const response = createResponse({ headers }, error.status, { reason: error.reasonPhrase, toTag: randomBytes(5).toString('hex') });
+  const response = createResponse({ headers }, error.status, {
+    reason: error.reasonPhrase,
+    toTag: randomBytes(5).toString('hex'),
+  });
   return response === undefined ? undefined : serializeMessage(response);
 }

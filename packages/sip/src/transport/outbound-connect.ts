@@ -28,7 +28,8 @@ export interface OpenSocketOptions {
 export function openSocket<T>(options: OpenSocketOptions, adopt: (socket: Socket) => T): Promise<T> {
   const { destination, tls, clock } = options;
   const secure = destination.protocol === 'tls' || destination.protocol === 'wss';
-  const serverName = options.serverName !== undefined && isIP(options.serverName) === 0 ? options.serverName : undefined;
+  const serverName =
+    options.serverName !== undefined && isIP(options.serverName) === 0 ? options.serverName : undefined;
   const socket = secure
     ? tlsConnect({
         host: destination.address,
@@ -48,8 +49,15 @@ export function openSocket<T>(options: OpenSocketOptions, adopt: (socket: Socket
       socket.destroy();
       reject(new TransportError(TransportErrorCode.ConnectFailed, message, { destination, cause }));
     };
-    const timer = clock.setTimeout(() => fail(`connect to ${destination.address}:${destination.port} timed out after ${options.timeoutMs} ms`), options.timeoutMs);
-    const onError = (error: Error) => fail(`connect to ${destination.protocol} ${destination.address}:${destination.port} failed: ${error.message}`, error);
+    const timer = clock.setTimeout(
+      () => fail(`connect to ${destination.address}:${destination.port} timed out after ${options.timeoutMs} ms`),
+      options.timeoutMs,
+    );
+    const onError = (error: Error) =>
+      fail(
+        `connect to ${destination.protocol} ${destination.address}:${destination.port} failed: ${error.message}`,
+        error,
+      );
     socket.once('error', onError);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       clock.clearTimeout(timer);

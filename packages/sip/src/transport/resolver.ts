@@ -114,7 +114,9 @@ export function orderSrvRecords(records: readonly SrvRecord[], random: () => num
   const priorities = [...new Set(usable.map((r) => r.priority))].sort((a, b) => a - b);
   const out: SrvRecord[] = [];
   for (const priority of priorities) {
-    const left = usable.filter((r) => r.priority === priority).sort((a, b) => (a.weight === 0 ? 0 : 1) - (b.weight === 0 ? 0 : 1));
+    const left = usable
+      .filter((r) => r.priority === priority)
+      .sort((a, b) => (a.weight === 0 ? 0 : 1) - (b.weight === 0 ? 0 : 1));
     while (left.length > 0) {
       const total = left.reduce((sum, r) => sum + r.weight, 0);
       const pick = random() * total;
@@ -153,7 +155,9 @@ export async function locateServers(uri: SipUri, options: LocateOptions = {}): P
   const serverName = bareAddress(uri.host);
   const failures: unknown[] = [];
   const fail = (why: string): never => {
-    throw new TransportError(TransportErrorCode.ResolveFailed, `cannot locate ${uri.toString()}: ${why}`, { cause: failures[0] });
+    throw new TransportError(TransportErrorCode.ResolveFailed, `cannot locate ${uri.toString()}: ${why}`, {
+      cause: failures[0],
+    });
   };
 
   let protocol: TransportProtocol | undefined;
@@ -198,7 +202,10 @@ export async function locateServers(uri: SipUri, options: LocateOptions = {}): P
     const naptr = (await query(() => dns.resolveNaptr(host), failures))
       .filter((r) => r.flags.toLowerCase() === 's')
       .map((r) => ({ record: r, protocol: NAPTR_SERVICES[r.service.toUpperCase()] }))
-      .filter((r): r is { record: NaptrRecord; protocol: TransportProtocol } => r.protocol !== undefined && supported.includes(r.protocol))
+      .filter(
+        (r): r is { record: NaptrRecord; protocol: TransportProtocol } =>
+          r.protocol !== undefined && supported.includes(r.protocol),
+      )
       .filter((r) => !secure || r.protocol === 'tls' || r.protocol === 'wss')
       .sort((a, b) => a.record.order - b.record.order || a.record.preference - b.record.preference);
     for (const { record, protocol: via } of naptr) targets.push(...(await fromSrv(record.replacement, via)));
@@ -206,18 +213,22 @@ export async function locateServers(uri: SipUri, options: LocateOptions = {}): P
       // §4.1: "If no NAPTR records are found, the client constructs SRV queries for those
       // transport protocols it supports, and does a query for each."
       const order: TransportProtocol[] = secure ? ['tls'] : ['udp', 'tcp', 'tls'];
-      for (const via of order.filter((p) => supported.includes(p))) targets.push(...(await fromSrv(`${srvPrefix(via)}.${host}`, via)));
+      for (const via of order.filter((p) => supported.includes(p)))
+        targets.push(...(await fromSrv(`${srvPrefix(via)}.${host}`, via)));
     }
     // §4.2 "If no SRV records were found, the client performs an A or AAAA record lookup".
     if (targets.length === 0) targets = await addresses(host, defaultPort(plainDefault), plainDefault);
   }
   const seen = new Set<string>();
-  const unique = targets.filter((t) => supported.includes(t.protocol)).filter((t) => {
-    const key = `${t.protocol} ${t.address} ${t.port}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  if (unique.length === 0) fail(failures.length > 0 ? `DNS failed: ${String((failures[0] as Error).message ?? failures[0])}` : 'no records');
+  const unique = targets
+    .filter((t) => supported.includes(t.protocol))
+    .filter((t) => {
+      const key = `${t.protocol} ${t.address} ${t.port}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  if (unique.length === 0)
+    fail(failures.length > 0 ? `DNS failed: ${String((failures[0] as Error).message ?? failures[0])}` : 'no records');
   return unique;
 }

@@ -44,6 +44,11 @@ export class TransportError extends Error {
   ) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.code = code;
-    this.failure = { code, message, destination: context.destination ?? null, connectionId: context.connectionId ?? null };
+    this.failure = {
+      code,
+      message,
+      destination: context.destination ?? null,
+      connectionId: context.connectionId ?? null,
+    };
   }
 }

@@ -17,14 +17,44 @@ import { serializeMessage } from '../message/serializer.ts';
 import { validateRequest, validateResponse } from '../message/validate.ts';
 import { sipStreamCodec } from './connection-codec.ts';
 import { Connection, type ConnectionEvents } from './connection.ts';
-import { bindStream, bindUdp, type BoundListener, type ListenerEvents, type StreamListener, type UdpListener } from './listeners.ts';
+import {
+  bindStream,
+  bindUdp,
+  type BoundListener,
+  type ListenerEvents,
+  type StreamListener,
+  type UdpListener,
+} from './listeners.ts';
 import { errorResponseFor, looksLikeResponse } from './malformed-answer.ts';
 import { openSocket } from './outbound-connect.ts';
 import { computeResponseTarget } from './response-target.ts';
 import { TransportError, TransportErrorCode } from './transport-error.ts';
-import { resolveTransportLimits, type SipTransportLayerOptions, type TransportLimits, type TransportLogger } from './transport-options.ts';
-import type { InboundMessage, SendResult, SendTarget, TransportAddress, TransportLayer, TransportProtocol, TransportUser } from './transport-types.ts';
-import { bareAddress, familyOf, hostOf, requestProtocolFor, responseIsOurs, sentByKey, stampReceived, stampSentBy, type SentBy } from './via-rules.ts';
+import {
+  resolveTransportLimits,
+  type SipTransportLayerOptions,
+  type TransportLimits,
+  type TransportLogger,
+} from './transport-options.ts';
+import type {
+  InboundMessage,
+  SendResult,
+  SendTarget,
+  TransportAddress,
+  TransportLayer,
+  TransportProtocol,
+  TransportUser,
+} from './transport-types.ts';
+import {
+  bareAddress,
+  familyOf,
+  hostOf,
+  requestProtocolFor,
+  responseIsOurs,
+  sentByKey,
+  stampReceived,
+  stampSentBy,
+  type SentBy,
+} from './via-rules.ts';
 import { webSocketCodec } from './websocket-codec.ts';
 
 /** Largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes). */
@@ -91,12 +121,19 @@ export class SipTransportLayer implements TransportLayer {
 
   /** Binds every listener. On a bind failure, unbinds the others and rejects with a `TransportError` (NO_TRANSPORT). */
   async start(): Promise<void> {
-    if (this.#state !== 'new') throw new TransportError(TransportErrorCode.NoTransport, `cannot start a transport layer that is ${this.#state}`);
+    if (this.#state !== 'new')
+      throw new TransportError(TransportErrorCode.NoTransport, `cannot start a transport layer that is ${this.#state}`);
     this.#state = 'starting';
     const events: ListenerEvents = {
       datagram: (listener, data, remote) => this.#onDatagram(listener, data, remote),
       connection: (listener, socket) => this.#onInboundSocket(listener, socket),
-      error: (listener, error) => this.#logger.warn?.('listener error', { protocol: listener.protocol, address: listener.address, port: listener.port, error: error.message }),
+      error: (listener, error) =>
+        this.#logger.warn?.('listener error', {
+          protocol: listener.protocol,
+          address: listener.address,
+          port: listener.port,
+          error: error.message,
+        }),
     };
     try {
       for (const options of this.#options.listeners) {
@@ -133,7 +170,13 @@ export class SipTransportLayer implements TransportLayer {
 
   /** Open connections. */
   get connections(): ConnectionInfo[] {
-    return [...this.#connections.values()].map((c) => ({ id: c.id, protocol: c.protocol, local: c.local, remote: c.remote, outbound: c.outbound }));
+    return [...this.#connections.values()].map((c) => ({
+      id: c.id,
+      protocol: c.protocol,
+      local: c.local,
+      remote: c.remote,
+      outbound: c.outbound,
+    }));
   }
 
   /** True while a connection id names an open connection. */
@@ -156,7 +199,9 @@ export class SipTransportLayer implements TransportLayer {
     }
     const connection = this.#byRemote.get(remoteKey(destination));
     if (connection?.open === true) return connection.local;
-    throw new TransportError(TransportErrorCode.NoTransport, `no ${destination.protocol} transport for IPv${family}`, { destination });
+    throw new TransportError(TransportErrorCode.NoTransport, `no ${destination.protocol} transport for IPv${family}`, {
+      destination,
+    });
   }
 
   /** §18.2.2 + RFC 3581 (see {@link computeResponseTarget}). */
@@ -171,9 +216,14 @@ export class SipTransportLayer implements TransportLayer {
    */
   async send(message: SipMessage, target: SendTarget): Promise<SendResult> {
     const destination = target.destination;
-    if (this.#state !== 'started') throw new TransportError(TransportErrorCode.NoTransport, 'the transport layer is not started', { destination });
+    if (this.#state !== 'started')
+      throw new TransportError(TransportErrorCode.NoTransport, 'the transport layer is not started', { destination });
     if (familyOf(destination.address) === undefined) {
-      throw new TransportError(TransportErrorCode.ResolveFailed, `${destination.address} is not an IP address (resolve it first, RFC 3263)`, { destination });
+      throw new TransportError(
+        TransportErrorCode.ResolveFailed,
+        `${destination.address} is not an IP address (resolve it first, RFC 3263)`,
+        { destination },
+      );
     }
     if (message.kind === 'request') return this.#sendRequest(message, target);
     const bytes = serializeMessage(message);
@@ -214,19 +264,40 @@ export class SipTransportLayer implements TransportLayer {
     try {
       stamped = stampSentBy(request, protocol, sentBy);
     } catch (error) {
-      throw new TransportError(TransportErrorCode.SendFailed, `malformed top Via: ${(error as Error).message}`, { destination, cause: error });
+      throw new TransportError(TransportErrorCode.SendFailed, `malformed top Via: ${(error as Error).message}`, {
+        destination,
+        cause: error,
+      });
     }
-    if (!stamped) throw new TransportError(TransportErrorCode.SendFailed, 'a request needs a Via with its branch (§8.1.1.7)', { destination });
+    if (!stamped)
+      throw new TransportError(TransportErrorCode.SendFailed, 'a request needs a Via with its branch (§8.1.1.7)', {
+        destination,
+      });
   }
 
   #sendDatagram(listener: UdpListener, bytes: Buffer, destination: TransportAddress): Promise<SendResult> {
     if (bytes.length > MAX_DATAGRAM_BYTES) {
-      return Promise.reject(new TransportError(TransportErrorCode.MessageTooLarge, `${bytes.length} bytes do not fit a datagram`, { destination }));
+      return Promise.reject(
+        new TransportError(TransportErrorCode.MessageTooLarge, `${bytes.length} bytes do not fit a datagram`, {
+          destination,
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
       listener.socket.send(bytes, destination.port, destination.address, (error) => {
-        if (error) reject(new TransportError(TransportErrorCode.SendFailed, `udp send failed: ${error.message}`, { destination, cause: error }));
-        else resolve({ local: { protocol: 'udp', address: listener.address, port: listener.port }, destination, connectionId: null });
+        if (error)
+          reject(
+            new TransportError(TransportErrorCode.SendFailed, `udp send failed: ${error.message}`, {
+              destination,
+              cause: error,
+            }),
+          );
+        else
+          resolve({
+            local: { protocol: 'udp', address: listener.address, port: listener.port },
+            destination,
+            connectionId: null,
+          });
       });
     });
   }
@@ -234,7 +305,8 @@ export class SipTransportLayer implements TransportLayer {
   #udpFor(destination: TransportAddress): UdpListener {
     const family = familyOf(destination.address);
     const listener = this.#udp.find((l) => l.family === family);
-    if (listener === undefined) throw new TransportError(TransportErrorCode.NoTransport, `no udp listener for IPv${family}`, { destination });
+    if (listener === undefined)
+      throw new TransportError(TransportErrorCode.NoTransport, `no udp listener for IPv${family}`, { destination });
     return listener;
   }
 
@@ -246,7 +318,11 @@ export class SipTransportLayer implements TransportLayer {
   /** §18.1.1 sent-by of a listener: the advertised host/port, else the bound (or, for a wildcard, a concrete) address. */
   #listenerSentBy(listener: BoundListener, connection: Connection | undefined): SentBy {
     const { advertisedHost, advertisedPort } = listener.options;
-    const address = advertisedHost ?? (isWildcard(listener.address) ? (connection?.local.address ?? concreteAddress(listener.family)) : listener.address);
+    const address =
+      advertisedHost ??
+      (isWildcard(listener.address)
+        ? (connection?.local.address ?? concreteAddress(listener.family))
+        : listener.address);
     return { host: hostOf(address), port: advertisedPort ?? listener.port };
   }
 
@@ -256,7 +332,8 @@ export class SipTransportLayer implements TransportLayer {
     const listener = this.#listenerFor(connection.protocol, family);
     let sentBy: SentBy;
     if (listener !== undefined) sentBy = this.#listenerSentBy(listener, connection);
-    else if (connection.protocol === 'ws' || connection.protocol === 'wss') sentBy = { host: this.#webSocketHost, port: undefined };
+    else if (connection.protocol === 'ws' || connection.protocol === 'wss')
+      sentBy = { host: this.#webSocketHost, port: undefined };
     else sentBy = { host: hostOf(connection.local.address), port: connection.local.port };
     if (this.#ownSentBys.size >= MAX_SENT_BYS) this.#ownSentBys.delete(this.#ownSentBys.values().next().value!);
     this.#ownSentBys.add(sentByKey(sentBy.host, sentBy.port, connection.protocol));
@@ -269,12 +346,20 @@ export class SipTransportLayer implements TransportLayer {
     if (target.connectionId !== undefined && target.connectionId !== null) {
       connection = this.#connections.get(target.connectionId);
       if (connection?.open !== true && !allowConnect) {
-        throw new TransportError(TransportErrorCode.ConnectionClosed, `connection ${target.connectionId} is closed`, { destination, connectionId: target.connectionId });
+        throw new TransportError(TransportErrorCode.ConnectionClosed, `connection ${target.connectionId} is closed`, {
+          destination,
+          connectionId: target.connectionId,
+        });
       }
     }
     if (connection?.open !== true) connection = this.#byRemote.get(remoteKey(destination));
     if (connection?.open !== true) {
-      if (!allowConnect) throw new TransportError(TransportErrorCode.ConnectionClosed, `no open ${destination.protocol} connection to ${destination.address}:${destination.port}`, { destination });
+      if (!allowConnect)
+        throw new TransportError(
+          TransportErrorCode.ConnectionClosed,
+          `no open ${destination.protocol} connection to ${destination.address}:${destination.port}`,
+          { destination },
+        );
       const key = remoteKey(destination);
       let pending = this.#connecting.get(key);
       if (pending === undefined) {
@@ -293,7 +378,11 @@ export class SipTransportLayer implements TransportLayer {
 
   async #connect(destination: TransportAddress, serverName: string | undefined): Promise<Connection> {
     if (this.#connections.size + this.#connecting.size >= this.#limits.maxConnections) {
-      throw new TransportError(TransportErrorCode.ConnectFailed, `connection limit (${this.#limits.maxConnections}) reached`, { destination });
+      throw new TransportError(
+        TransportErrorCode.ConnectFailed,
+        `connection limit (${this.#limits.maxConnections}) reached`,
+        { destination },
+      );
     }
     const connection = await openSocket(
       { destination, serverName, tls: this.#options.tls, clock: this.#clock, timeoutMs: this.#limits.connectTimeoutMs },
@@ -306,7 +395,11 @@ export class SipTransportLayer implements TransportLayer {
 
   #onInboundSocket(listener: StreamListener, socket: Socket): void {
     socket.on('error', () => undefined); // until adopted, and for sockets refused below
-    if (this.#state !== 'started' || this.#connections.size >= this.#limits.maxConnections || socket.remoteAddress === undefined) {
+    if (
+      this.#state !== 'started' ||
+      this.#connections.size >= this.#limits.maxConnections ||
+      socket.remoteAddress === undefined
+    ) {
       this.#logger.warn?.('inbound connection refused', { protocol: listener.protocol, open: this.#connections.size });
       socket.destroy();
       return;
@@ -347,11 +440,26 @@ export class SipTransportLayer implements TransportLayer {
 
   readonly #connectionEvents: ConnectionEvents = {
     onMessage: (connection, message) =>
-      this.#receive(message, connection.remote, connection.local, connection.id, (bytes) => void connection.send(bytes).catch(() => undefined)),
+      this.#receive(
+        message,
+        connection.remote,
+        connection.local,
+        connection.id,
+        (bytes) => void connection.send(bytes).catch(() => undefined),
+      ),
     onMalformed: (connection, error, fatal) => {
       this.#reject(error, connection.remote, (bytes) => void connection.send(bytes).catch(() => undefined));
       // A lost message boundary (or a size limit) ends the connection, after the answer is flushed.
-      if (fatal) connection.close({ code: TransportErrorCode.ConnectionClosed, message: `closed after ${error.code}`, destination: connection.remote, connectionId: connection.id }, true);
+      if (fatal)
+        connection.close(
+          {
+            code: TransportErrorCode.ConnectionClosed,
+            message: `closed after ${error.code}`,
+            destination: connection.remote,
+            connectionId: connection.id,
+          },
+          true,
+        );
     },
     onClosed: (connection, failure) => {
       this.#connections.delete(connection.id);
@@ -382,7 +490,13 @@ export class SipTransportLayer implements TransportLayer {
   }
 
   /** Inbound message: validate, stamp (requests) or match (responses), then up to the user. */
-  #receive(message: SipMessage, source: TransportAddress, local: TransportAddress, connectionId: string | null, reply: (bytes: Buffer) => void): void {
+  #receive(
+    message: SipMessage,
+    source: TransportAddress,
+    local: TransportAddress,
+    connectionId: string | null,
+    reply: (bytes: Buffer) => void,
+  ): void {
     try {
       if (message.kind === 'request') {
         validateRequest(message, this.#options.validation);

@@ -27,7 +27,9 @@ const udpSource = (address: string, port: number): TransportAddress => ({ protoc
 
 describe('stampSentBy (§18.1.1, RFC 3581 §3)', () => {
   it('fills transport, host and port and adds an empty rport, keeping branch and other Vias', () => {
-    const req = request('SIP/2.0/UDP placeholder;branch=z9hG4bKabc;received=1.2.3.4, SIP/2.0/UDP proxy:5070;branch=z9hG4bKp');
+    const req = request(
+      'SIP/2.0/UDP placeholder;branch=z9hG4bKabc;received=1.2.3.4, SIP/2.0/UDP proxy:5070;branch=z9hG4bKp',
+    );
     assert.equal(stampSentBy(req, 'tcp', { host: '[::1]', port: 5080 }), true);
     assert.equal(req.headers.getAll('Via')[0], 'SIP/2.0/TCP [::1]:5080;branch=z9hG4bKabc;rport');
     assert.deepEqual(
@@ -123,18 +125,29 @@ describe('computeResponseTarget (§18.2.2, RFC 3581 §4)', () => {
     const req = request('SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport');
     const source = udpSource('203.0.113.9', 61000);
     stampReceived(req, source);
-    assert.deepEqual(computeResponseTarget(req, inbound(req, source), () => false), {
-      destination: { protocol: 'udp', address: '203.0.113.9', port: 61000 },
-      connectionId: null,
-    });
+    assert.deepEqual(
+      computeResponseTarget(req, inbound(req, source), () => false),
+      {
+        destination: { protocol: 'udp', address: '203.0.113.9', port: 61000 },
+        connectionId: null,
+      },
+    );
   });
   it('UDP without rport: received and the sent-by port, or 5060', () => {
     const req = request('SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bK1');
     const source = udpSource('203.0.113.9', 61000);
     stampReceived(req, source);
-    assert.deepEqual(computeResponseTarget(req, inbound(req, source), () => false).destination, { protocol: 'udp', address: '203.0.113.9', port: 5070 });
+    assert.deepEqual(computeResponseTarget(req, inbound(req, source), () => false).destination, {
+      protocol: 'udp',
+      address: '203.0.113.9',
+      port: 5070,
+    });
     const noPort = request('SIP/2.0/UDP 203.0.113.9;branch=z9hG4bK1');
-    assert.deepEqual(computeResponseTarget(noPort, inbound(noPort, source), () => false).destination, { protocol: 'udp', address: '203.0.113.9', port: 5060 });
+    assert.deepEqual(computeResponseTarget(noPort, inbound(noPort, source), () => false).destination, {
+      protocol: 'udp',
+      address: '203.0.113.9',
+      port: 5060,
+    });
   });
   it('maddr wins over received', () => {
     const req = request('SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1;maddr=239.255.255.1;received=1.1.1.1');
@@ -148,16 +161,25 @@ describe('computeResponseTarget (§18.2.2, RFC 3581 §4)', () => {
     const req = request('SIP/2.0/TLS 10.0.0.1;branch=z9hG4bK1;rport');
     const source: TransportAddress = { protocol: 'tls', address: '203.0.113.9', port: 40000 };
     stampReceived(req, source);
-    assert.deepEqual(computeResponseTarget(req, inbound(req, source, 'tls-1'), () => true), { destination: source, connectionId: 'tls-1' });
-    assert.deepEqual(computeResponseTarget(req, inbound(req, source, 'tls-1'), () => false), {
-      destination: { protocol: 'tls', address: '203.0.113.9', port: 5061 },
-      connectionId: null,
-    });
+    assert.deepEqual(
+      computeResponseTarget(req, inbound(req, source, 'tls-1'), () => true),
+      { destination: source, connectionId: 'tls-1' },
+    );
+    assert.deepEqual(
+      computeResponseTarget(req, inbound(req, source, 'tls-1'), () => false),
+      {
+        destination: { protocol: 'tls', address: '203.0.113.9', port: 5061 },
+        connectionId: null,
+      },
+    );
   });
   it('WebSocket: always the request connection (RFC 7118 §5)', () => {
     const req = request('SIP/2.0/WS abc.invalid;branch=z9hG4bK1');
     const source: TransportAddress = { protocol: 'ws', address: '::1', port: 40000 };
-    assert.deepEqual(computeResponseTarget(req, inbound(req, source, 'ws-3'), () => false), { destination: source, connectionId: 'ws-3' });
+    assert.deepEqual(
+      computeResponseTarget(req, inbound(req, source, 'ws-3'), () => false),
+      { destination: source, connectionId: 'ws-3' },
+    );
   });
 });
 
@@ -172,7 +194,9 @@ describe('errorResponseFor', () => {
     assert.fail('expected a rejection');
   }
   it('answers a request with the error status, copying the headers, with a To tag', () => {
-    const error = rejection('OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\nTo: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n\r\n');
+    const error = rejection(
+      'OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\nTo: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n\r\n',
+    );
     const bytes = errorResponseFor(error, new Set());
     assert.ok(bytes);
     const response = parseMessage(bytes);
@@ -181,7 +205,9 @@ describe('errorResponseFor', () => {
     assert.equal(response.topVia?.branch, 'z9hG4bK1');
   });
   it('does not answer what carries our own Via (a broken response), nor garbage', () => {
-    const error = rejection('OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\nTo: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n');
+    const error = rejection(
+      'OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\nTo: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n',
+    );
     assert.equal(errorResponseFor(error, new Set([sentByKey('127.0.0.1', 5060, 'udp')])), undefined);
     let garbage: SipParseError | undefined;
     try {

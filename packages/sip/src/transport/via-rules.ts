@@ -62,7 +62,13 @@ function unmapIPv4(address: string): string {
 }
 
 /** A Via value written back from a parsed one with new parameters. */
-function formatViaWith(via: Via, transport: string, host: string, port: number | undefined, params: Via['params']): string {
+function formatViaWith(
+  via: Via,
+  transport: string,
+  host: string,
+  port: number | undefined,
+  params: Via['params'],
+): string {
   const portText = port === undefined ? '' : `:${port}`;
   return `${via.protocolName}/${via.protocolVersion}/${transport} ${host}${portText}${params.toString()}`;
 }

@@ -8,7 +8,13 @@ import { isUtf8 } from 'node:buffer';
 import { SipParseError } from '../errors.ts';
 import { isKeepAlive, parseMessage, type ParseOptions } from '../message/parser.ts';
 import type { CodecFactory } from './connection-codec.ts';
-import { closePayload, encodeFrame, WebSocketCloseCode, WebSocketOpcode, WebSocketReceiver } from './websocket-frames.ts';
+import {
+  closePayload,
+  encodeFrame,
+  WebSocketCloseCode,
+  WebSocketOpcode,
+  WebSocketReceiver,
+} from './websocket-frames.ts';
 import {
   answerUpgrade,
   checkUpgradeResponse,
@@ -62,7 +68,12 @@ export function webSocketCodec(options: WebSocketCodecOptions): CodecFactory {
           // RFC 6455 §5.5.1: answer a close with a close, then drop the TCP connection.
           if (!closeSent) {
             closeSent = true;
-            sink.write(send(WebSocketOpcode.Close, code === undefined ? Buffer.alloc(0) : closePayload(WebSocketCloseCode.Normal)));
+            sink.write(
+              send(
+                WebSocketOpcode.Close,
+                code === undefined ? Buffer.alloc(0) : closePayload(WebSocketCloseCode.Normal),
+              ),
+            );
           }
           sink.fail(`peer closed the WebSocket (${code ?? 'no code'})`);
         },

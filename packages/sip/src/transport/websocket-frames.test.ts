@@ -5,13 +5,20 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { closePayload, encodeFrame, WebSocketOpcode, WebSocketReceiver } from './websocket-frames.ts';
-import { acceptKey, answerUpgrade, checkUpgradeResponse, parseHttpHead, upgradeRequest } from './websocket-handshake.ts';
+import {
+  acceptKey,
+  answerUpgrade,
+  checkUpgradeResponse,
+  parseHttpHead,
+  upgradeRequest,
+} from './websocket-handshake.ts';
 
 function run(chunks: Buffer[], expectMasked = true, maxMessageBytes = 70_000): string[] {
   const events: string[] = [];
   const receiver = new WebSocketReceiver(
     {
-      onMessage: (payload, binary) => events.push(`${binary ? 'binary' : 'text'} ${payload.length} ${payload.toString('latin1').slice(0, 20)}`),
+      onMessage: (payload, binary) =>
+        events.push(`${binary ? 'binary' : 'text'} ${payload.length} ${payload.toString('latin1').slice(0, 20)}`),
       onPing: (payload) => events.push(`ping ${payload.toString()}`),
       onPong: (payload) => events.push(`pong ${payload.toString()}`),
       onClose: (code, reason) => events.push(`close ${code} ${reason}`),
@@ -54,9 +61,13 @@ describe('WebSocketReceiver', () => {
     assert.deepEqual(run([stream]), expected);
   });
   it('gives the same events when split at every offset of the small frames, and byte by byte', () => {
-    const small = Buffer.concat([encodeFrame(WebSocketOpcode.Text, Buffer.alloc(200, 0x43), true), encodeFrame(WebSocketOpcode.Ping, Buffer.from('p'), true)]);
+    const small = Buffer.concat([
+      encodeFrame(WebSocketOpcode.Text, Buffer.alloc(200, 0x43), true),
+      encodeFrame(WebSocketOpcode.Ping, Buffer.from('p'), true),
+    ]);
     const whole = run([small]);
-    for (let offset = 1; offset < small.length; offset++) assert.deepEqual(run([small.subarray(0, offset), small.subarray(offset)]), whole, `split at ${offset}`);
+    for (let offset = 1; offset < small.length; offset++)
+      assert.deepEqual(run([small.subarray(0, offset), small.subarray(offset)]), whole, `split at ${offset}`);
     const bytes: Buffer[] = [];
     for (let i = 0; i < stream.length; i++) bytes.push(stream.subarray(i, i + 1));
     assert.deepEqual(run(bytes), expected);
@@ -67,8 +78,14 @@ describe('WebSocketReceiver', () => {
     assert.deepEqual(run([encodeFrame(WebSocketOpcode.Text, Buffer.from('ok'), false)], false), ['text 2 ok']);
   });
   it('refuses messages above the bound before buffering them (1009), also across fragments', () => {
-    assert.match(run([encodeFrame(WebSocketOpcode.Text, Buffer.alloc(2000), true).subarray(0, 8)], true, 1000)[0]!, /^error 1009/);
-    const parts = [fragment(WebSocketOpcode.Text, false, Buffer.alloc(600)), fragment(WebSocketOpcode.Continuation, true, Buffer.alloc(600))];
+    assert.match(
+      run([encodeFrame(WebSocketOpcode.Text, Buffer.alloc(2000), true).subarray(0, 8)], true, 1000)[0]!,
+      /^error 1009/,
+    );
+    const parts = [
+      fragment(WebSocketOpcode.Text, false, Buffer.alloc(600)),
+      fragment(WebSocketOpcode.Continuation, true, Buffer.alloc(600)),
+    ];
     assert.match(run(parts, true, 1000)[0]!, /^error 1009/);
   });
   it('refuses protocol violations (RSV bits, unknown opcodes, bad control frames, stray continuation)', () => {
@@ -78,10 +95,19 @@ describe('WebSocketReceiver', () => {
     assert.match(run([fragment(0x3, true, Buffer.from('x'))])[0]!, /^error 1002 unknown opcode/);
     assert.match(run([fragment(WebSocketOpcode.Ping, false, Buffer.from('x'))])[0]!, /^error 1002 bad control/);
     assert.match(run([fragment(WebSocketOpcode.Continuation, true, Buffer.from('x'))])[0]!, /^error 1002 continuation/);
-    assert.match(run([fragment(WebSocketOpcode.Text, false, Buffer.from('x')), fragment(WebSocketOpcode.Text, true, Buffer.from('y'))])[0]!, /^error 1002 new message/);
+    assert.match(
+      run([
+        fragment(WebSocketOpcode.Text, false, Buffer.from('x')),
+        fragment(WebSocketOpcode.Text, true, Buffer.from('y')),
+      ])[0]!,
+      /^error 1002 new message/,
+    );
   });
   it('ignores input after a failure', () => {
-    const events = run([encodeFrame(WebSocketOpcode.Text, Buffer.from('x'), false), encodeFrame(WebSocketOpcode.Text, Buffer.from('y'), true)]);
+    const events = run([
+      encodeFrame(WebSocketOpcode.Text, Buffer.from('x'), false),
+      encodeFrame(WebSocketOpcode.Text, Buffer.from('y'), true),
+    ]);
     assert.equal(events.length, 1);
   });
 });
@@ -98,10 +124,18 @@ describe('WebSocket handshake (RFC 6455 §4, RFC 7118 §4)', () => {
     const response = parseHttpHead(decision.response.subarray(0, decision.response.length - 4));
     assert.equal(checkUpgradeResponse(response, 'dGhlIHNhbXBsZSBub25jZQ=='), undefined);
     assert.match(checkUpgradeResponse(response, 'AAAAAAAAAAAAAAAAAAAAAA==') ?? '', /Accept/);
-    const noSip = parseHttpHead(Buffer.from(request.toString('latin1').replace('Sec-WebSocket-Protocol: sip', 'Sec-WebSocket-Protocol: chat').slice(0, -4), 'latin1'));
+    const noSip = parseHttpHead(
+      Buffer.from(
+        request.toString('latin1').replace('Sec-WebSocket-Protocol: sip', 'Sec-WebSocket-Protocol: chat').slice(0, -4),
+        'latin1',
+      ),
+    );
     const refused = answerUpgrade(noSip);
     assert.equal(refused.accepted, false);
     assert.match(refused.response.toString('latin1'), /^HTTP\/1\.1 400/);
-    assert.match(answerUpgrade(parseHttpHead(Buffer.from('GET / HTTP/1.1\r\nHost: x', 'latin1'))).response.toString('latin1'), /^HTTP\/1\.1 426/);
+    assert.match(
+      answerUpgrade(parseHttpHead(Buffer.from('GET / HTTP/1.1\r\nHost: x', 'latin1'))).response.toString('latin1'),
+      /^HTTP\/1\.1 426/,
+    );
   });
 });

@@ -182,12 +182,16 @@ export class WebSocketReceiver {
     this.masked = (b1 & 0x80) !== 0;
     const length7 = b1 & 0x7f;
     if (this.masked !== this.options.expectMasked) {
-      return this.fail(WebSocketCloseCode.ProtocolError, this.masked ? 'masked frame from a server' : 'unmasked frame from a client');
+      return this.fail(
+        WebSocketCloseCode.ProtocolError,
+        this.masked ? 'masked frame from a server' : 'unmasked frame from a client',
+      );
     }
     const control = this.opcode >= 0x8;
     if (control) {
       // §5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST NOT be fragmented."
-      if (this.opcode > WebSocketOpcode.Pong) return this.fail(WebSocketCloseCode.ProtocolError, `unknown opcode ${this.opcode}`);
+      if (this.opcode > WebSocketOpcode.Pong)
+        return this.fail(WebSocketCloseCode.ProtocolError, `unknown opcode ${this.opcode}`);
       if (!this.fin || length7 > 125) return this.fail(WebSocketCloseCode.ProtocolError, 'bad control frame');
     } else if (this.opcode > WebSocketOpcode.Binary) {
       return this.fail(WebSocketCloseCode.ProtocolError, `unknown opcode ${this.opcode}`);

@@ -12,7 +12,9 @@ export const SIP_SUBPROTOCOL = 'sip';
 
 /** `Sec-WebSocket-Accept` for a key (RFC 6455 §4.2.2 step 5.4). */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
 }
 
 /** A fresh `Sec-WebSocket-Key`: 16 random bytes, base64 (RFC 6455 §4.1). */
@@ -54,10 +56,14 @@ function hasToken(value: string | undefined, token: string): boolean {
 }
 
 /** The server's answer to an upgrade request: 101 with the accept key, or an HTTP error. */
-export type UpgradeDecision = { accepted: true; response: Buffer } | { accepted: false; response: Buffer; reason: string };
+export type UpgradeDecision =
+  { accepted: true; response: Buffer } | { accepted: false; response: Buffer; reason: string };
 
 function refuse(status: string, reason: string, extra = ''): UpgradeDecision {
-  const response = Buffer.from(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`, 'latin1');
+  const response = Buffer.from(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`,
+    'latin1',
+  );
   return { accepted: false, response, reason };
 }
 
@@ -77,8 +83,10 @@ export function answerUpgrade(request: HttpHead): UpgradeDecision {
     return refuse('426 Upgrade Required', 'unsupported WebSocket version', 'Sec-WebSocket-Version: 13\r\n');
   }
   const key = headers.get('sec-websocket-key');
-  if (key === undefined || Buffer.from(key, 'base64').length !== 16) return refuse('400 Bad Request', 'bad Sec-WebSocket-Key');
-  if (!hasToken(headers.get('sec-websocket-protocol'), SIP_SUBPROTOCOL)) return refuse('400 Bad Request', 'sip subprotocol not offered');
+  if (key === undefined || Buffer.from(key, 'base64').length !== 16)
+    return refuse('400 Bad Request', 'bad Sec-WebSocket-Key');
+  if (!hasToken(headers.get('sec-websocket-protocol'), SIP_SUBPROTOCOL))
+    return refuse('400 Bad Request', 'sip subprotocol not offered');
   const response = Buffer.from(
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${SIP_SUBPROTOCOL}\r\n\r\n`,
@@ -101,9 +109,11 @@ export function upgradeRequest(options: { host: string; path: string; key: strin
  * §4: the `sip` subprotocol). Returns why it is refused, or undefined when it is good.
  */
 export function checkUpgradeResponse(response: HttpHead, key: string): string | undefined {
-  if (!/^HTTP\/1\.1 101\b/.test(response.startLine)) return `server answered ${JSON.stringify(response.startLine.slice(0, 80))}`;
+  if (!/^HTTP\/1\.1 101\b/.test(response.startLine))
+    return `server answered ${JSON.stringify(response.startLine.slice(0, 80))}`;
   if (!hasToken(response.headers.get('upgrade'), 'websocket')) return 'no Upgrade: websocket';
   if (response.headers.get('sec-websocket-accept') !== acceptKey(key)) return 'bad Sec-WebSocket-Accept';
-  if (response.headers.get('sec-websocket-protocol')?.toLowerCase() !== SIP_SUBPROTOCOL) return 'server did not select the sip subprotocol';
+  if (response.headers.get('sec-websocket-protocol')?.toLowerCase() !== SIP_SUBPROTOCOL)
+    return 'server did not select the sip subprotocol';
   return undefined;
 }
