@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isReliable, SimulatedClock, TransportError, type SipRequest, type TransportProtocol } from '@talkbus/sip';
+import { isReliable, SimulatedClock, TransportError, type TransportProtocol } from '@talkbus/sip';
 import { freePort } from '../support/ports.ts';
 import {
   autoAnswer,
