@@ -2,6 +2,7 @@
  * SDP fixtures for the tests, shaped like what real endpoints send (written for talkbus, not
  * captured). Not exported from the package.
  */
+import type { LocalTransport } from './local-config.ts';
 
 /** Join lines with CRLF, as SDP is sent (RFC 4566 §5). */
 export function sdp(...lines: string[]): string {
@@ -262,10 +263,10 @@ export const allFixtures: Readonly<Record<string, string>> = {
 };
 
 /** The transport of "our" side in tests. */
-export const localTransport = { address: '10.0.0.1', audio: { port: 4000 }, video: { port: 4002 } } as const;
+export const localTransport: LocalTransport = { address: '10.0.0.1', audio: { port: 4000 }, video: { port: 4002 } };
 
 /** The transport of the "peer" side in tests (another talkbus). */
-export const peerTransport = { address: '10.0.0.2', audio: { port: 5000 }, video: { port: 5002 } } as const;
+export const peerTransport: LocalTransport = { address: '10.0.0.2', audio: { port: 5000 }, video: { port: 5002 } };
 
 /** Lines of an SDP text, without the trailing empty one. */
 export function lines(text: string): string[] {

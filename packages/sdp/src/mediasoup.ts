@@ -108,10 +108,8 @@ function toMediasoupParameters(parameters: Readonly<Record<string, string | numb
   const result: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(parameters)) {
     // mediasoup compares e.g. packetization-mode as a number but profile-level-id as a string.
-    result[name] =
-      name !== 'profile-level-id' && typeof value === 'string' && /^\d{1,9}$/.test(value)
-        ? Number(value)
-        : String(value);
+    if (name === 'profile-level-id') result[name] = String(value).padStart(6, '0');
+    else result[name] = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
   }
   return result;
 }
