@@ -84,10 +84,10 @@ export function rethrowLater(error: unknown): void {
 
 /** Base class of {@link InviteClientTransaction} and {@link NonInviteClientTransaction}. */
 export abstract class ClientTransaction<
-    State extends string,
-    Event extends { type: string },
-    Context extends { readonly request: SipRequest },
-  >
+  State extends string,
+  Event extends { type: string },
+  Context extends { readonly request: SipRequest },
+>
   extends TransactionMachine<State, Event, Context, ClientNotice>
   implements ClientTransactionLike
 {
@@ -95,8 +95,20 @@ export abstract class ClientTransaction<
   readonly id: string;
   readonly #user: ClientTransactionUser;
 
-  protected constructor(options: ClientTransactionOptions, machine: Omit<MachineOptions<State, Event, Context, ClientNotice>, 'clock' | 'transport' | 'target' | 'reportError'>) {
-    super({ ...machine, clock: options.clock, transport: options.transport, target: options.target, reportError: options.reportError ?? rethrowLater });
+  protected constructor(
+    options: ClientTransactionOptions,
+    machine: Omit<
+      MachineOptions<State, Event, Context, ClientNotice>,
+      'clock' | 'transport' | 'target' | 'reportError'
+    >,
+  ) {
+    super({
+      ...machine,
+      clock: options.clock,
+      transport: options.transport,
+      target: options.target,
+      reportError: options.reportError ?? rethrowLater,
+    });
     this.id = options.id;
     this.#user = options.user;
     this.onTerminated(() => this.#user.onTerminated?.(this));
@@ -117,14 +129,21 @@ export abstract class ClientTransaction<
         return;
       case 'timeout': {
         const response = this.#local(408);
-        const error = new TransactionError(TransactionErrorCode.Timeout, `Timer ${notice.timer} fired for ${this.request.method}`, { status: 408 });
+        const error = new TransactionError(
+          TransactionErrorCode.Timeout,
+          `Timer ${notice.timer} fired for ${this.request.method}`,
+          { status: 408 },
+        );
         if (this.#user.onTimeout) this.#user.onTimeout(response, error, this);
         else this.#user.onResponse(response, this);
         return;
       }
       case 'transportError': {
         const response = this.#local(503);
-        const error = new TransactionError(TransactionErrorCode.TransportError, notice.failure.message, { status: 503, failure: notice.failure });
+        const error = new TransactionError(TransactionErrorCode.TransportError, notice.failure.message, {
+          status: 503,
+          failure: notice.failure,
+        });
         if (this.#user.onTransportError) this.#user.onTransportError(response, error, this);
         else this.#user.onResponse(response, this);
         return;
@@ -135,7 +154,8 @@ export abstract class ClientTransaction<
   /** A response made here for a failure the TU treats like a received one (§8.1.3.1). */
   #local(status: number): SipResponse {
     const response = createResponse(this.request, status);
-    if (response === undefined) throw new TransactionError(TransactionErrorCode.InvalidRequest, 'request lacks the headers a response needs');
+    if (response === undefined)
+      throw new TransactionError(TransactionErrorCode.InvalidRequest, 'request lacks the headers a response needs');
     return response;
   }
 }

@@ -12,7 +12,8 @@ import { TransactionError, TransactionErrorCode } from './transaction-errors.ts'
 function topViaValue(request: SipRequest): string {
   const field = request.headers.getFields('via')[0];
   const first = field === undefined ? undefined : splitList(unfold(field.raw))[0]?.trim();
-  if (first === undefined || first.length === 0) throw new TransactionError(TransactionErrorCode.InvalidRequest, 'request has no Via');
+  if (first === undefined || first.length === 0)
+    throw new TransactionError(TransactionErrorCode.InvalidRequest, 'request has no Via');
   return first;
 }
 
@@ -68,7 +69,10 @@ export function createNon2xxAck(invite: SipRequest, response: SipResponse): SipR
  */
 export function createCancel(request: SipRequest, reason?: string): SipRequest {
   if (request.method !== 'INVITE') {
-    throw new TransactionError(TransactionErrorCode.CancelNotAllowed, '§9.1: a CANCEL SHOULD NOT be sent for a request other than INVITE');
+    throw new TransactionError(
+      TransactionErrorCode.CancelNotAllowed,
+      '§9.1: a CANCEL SHOULD NOT be sent for a request other than INVITE',
+    );
   }
   const fields: HeaderField[] = [
     SipHeaders.field('Via', topViaValue(request)),

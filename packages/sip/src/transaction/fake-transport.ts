@@ -82,7 +82,12 @@ export class FakeTransport implements TransportLayer {
     if (this.#failures > 0) {
       this.#failures--;
       return Promise.reject(
-        new FakeTransportError({ code: this.#failure, message: 'fake send failure', destination: target.destination, connectionId: target.connectionId ?? null }),
+        new FakeTransportError({
+          code: this.#failure,
+          message: 'fake send failure',
+          destination: target.destination,
+          connectionId: target.connectionId ?? null,
+        }),
       );
     }
     this.sent.push({ message, target, at: this.#clock.now(), wire });
@@ -105,7 +110,8 @@ export class FakeTransport implements TransportLayer {
       message,
       source: { ...this.peer, ...options.source },
       local: this.local,
-      connectionId: options.connectionId !== undefined ? options.connectionId : isReliable(this.protocol) ? 'conn-1' : null,
+      connectionId:
+        options.connectionId !== undefined ? options.connectionId : isReliable(this.protocol) ? 'conn-1' : null,
       receivedAt: this.#clock.now(),
     };
     this.user?.onMessage(inbound);

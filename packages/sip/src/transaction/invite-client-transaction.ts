@@ -43,10 +43,25 @@
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { isReliable } from '../transport/transport-types.ts';
 import { asReliable, transactionTimers, type TransactionTimers } from './timer-config.ts';
-import { ClientTransaction, type ClientNotice, type ClientTransactionOptions, type ResponseEvent } from './client-transaction.ts';
+import {
+  ClientTransaction,
+  type ClientNotice,
+  type ClientTransactionOptions,
+  type ResponseEvent,
+} from './client-transaction.ts';
 import { createCancel, createNon2xxAck } from './derived-requests.ts';
 import { TransactionError, TransactionErrorCode } from './transaction-errors.ts';
-import { notify, send, startTimer, stopTimer, type Effect, type MachineEvent, type Step, type TimerEvent, type TransitionTable } from './transaction-machine.ts';
+import {
+  notify,
+  send,
+  startTimer,
+  stopTimer,
+  type Effect,
+  type MachineEvent,
+  type Step,
+  type TimerEvent,
+  type TransitionTable,
+} from './transaction-machine.ts';
 
 /** States of {@link InviteClientTransaction}. */
 export const InviteClientState = {
@@ -90,7 +105,10 @@ function final(context: Readonly<Context>, response: SipResponse): IctStep {
 
 /** 2xx in Calling or Proceeding (RFC 6026): pass it up and stay in Accepted for Timer M (64*T1). */
 function accepted(context: Readonly<Context>, response: SipResponse): IctStep {
-  return { next: 'accepted', effects: [stopTimer('A'), stopTimer('B'), toTu(response), startTimer('M', context.timers.M)] };
+  return {
+    next: 'accepted',
+    effects: [stopTimer('A'), stopTimer('B'), toTu(response), startTimer('M', context.timers.M)],
+  };
 }
 
 function failed(effect: IctEffect): IctStep {
@@ -159,7 +177,11 @@ export class InviteClientTransaction extends ClientTransaction<InviteClientState
   /** @param options request, target, transport, clock, timers, user, id */
   constructor(options: ClientTransactionOptions) {
     const timers = transactionTimers(options.timers ?? {}, isReliable(options.target.destination.protocol));
-    super(options, { initial: 'calling', table: TABLE, context: { request: options.request, timers, intervalA: timers.A, ack: undefined } });
+    super(options, {
+      initial: 'calling',
+      table: TABLE,
+      context: { request: options.request, timers, intervalA: timers.A, ack: undefined },
+    });
   }
 
   /** Sends the INVITE and starts Timers A and B. */
@@ -185,7 +207,10 @@ export class InviteClientTransaction extends ClientTransaction<InviteClientState
    */
   createCancel(reason?: string): SipRequest {
     if (!this.cancellable) {
-      throw new TransactionError(TransactionErrorCode.CancelNotAllowed, `§9.1: no CANCEL in state ${this.state} (needs a provisional response and no final one)`);
+      throw new TransactionError(
+        TransactionErrorCode.CancelNotAllowed,
+        `§9.1: no CANCEL in state ${this.state} (needs a provisional response and no final one)`,
+      );
     }
     return createCancel(this.request, reason);
   }

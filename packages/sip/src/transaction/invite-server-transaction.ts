@@ -53,8 +53,23 @@ import type { SipRequest, SipResponse } from '../message/message.ts';
 import { createResponse } from '../message/response.ts';
 import { isReliable, type InboundMessage } from '../transport/transport-types.ts';
 import { asReliable, transactionTimers, type TransactionTimers } from './timer-config.ts';
-import { ServerTransaction, type RequestEvent, type ResponseEvent, type ServerNotice, type ServerTransactionOptions } from './server-transaction.ts';
-import { notify, send, startTimer, stopTimer, type MachineEvent, type Step, type TimerEvent, type TransitionTable } from './transaction-machine.ts';
+import {
+  ServerTransaction,
+  type RequestEvent,
+  type ResponseEvent,
+  type ServerNotice,
+  type ServerTransactionOptions,
+} from './server-transaction.ts';
+import {
+  notify,
+  send,
+  startTimer,
+  stopTimer,
+  type MachineEvent,
+  type Step,
+  type TimerEvent,
+  type TransitionTable,
+} from './transaction-machine.ts';
 
 /** States of {@link InviteServerTransaction}. */
 export const InviteServerState = {
@@ -68,7 +83,8 @@ export const InviteServerState = {
 /** One of {@link InviteServerState}. */
 export type InviteServerState = (typeof InviteServerState)[keyof typeof InviteServerState];
 
-type Event = { type: 'start' } | RequestEvent | ResponseEvent | MachineEvent | TimerEvent<'Trying' | 'G' | 'H' | 'I' | 'L'>;
+type Event =
+  { type: 'start' } | RequestEvent | ResponseEvent | MachineEvent | TimerEvent<'Trying' | 'G' | 'H' | 'I' | 'L'>;
 
 interface Context {
   readonly request: SipRequest;
@@ -86,10 +102,12 @@ const transportError = (_c: Readonly<Context>, e: Extract<Event, { type: 'transp
   effects: [notify({ kind: 'transportError', failure: e.failure })],
 });
 
-const resendLast = (state: InviteServerState) => (c: Readonly<Context>): IstStep => ({
-  next: state,
-  effects: c.lastResponse === undefined ? [] : [send(c.lastResponse)],
-});
+const resendLast =
+  (state: InviteServerState) =>
+  (c: Readonly<Context>): IstStep => ({
+    next: state,
+    effects: c.lastResponse === undefined ? [] : [send(c.lastResponse)],
+  });
 
 const TABLE: TransitionTable<InviteServerState, Event, Context, ServerNotice> = {
   proceeding: {
@@ -98,7 +116,9 @@ const TABLE: TransitionTable<InviteServerState, Event, Context, ServerNotice> = 
     start: (c) => ({ next: 'proceeding', effects: [startTimer('Trying', c.timers.trying)] }),
     timerTrying: (c) => {
       const trying = createResponse(c.request, 100);
-      return trying === undefined ? { next: 'proceeding' } : { next: 'proceeding', effects: [send(trying)], update: { lastResponse: trying } };
+      return trying === undefined
+        ? { next: 'proceeding' }
+        : { next: 'proceeding', effects: [send(trying)], update: { lastResponse: trying } };
     },
     // §17.2.1: "If a request retransmission is received while in the 'Proceeding' state, the
     // most recent provisional response that was received from the TU MUST be passed to the
@@ -107,7 +127,11 @@ const TABLE: TransitionTable<InviteServerState, Event, Context, ServerNotice> = 
     // §17.2.1: "The TU passes any number of provisional responses to the server transaction. So
     // long as the server transaction is in the 'Proceeding' state, each of these MUST be passed
     // to the transport layer for transmission."
-    '1xx': (_c, e) => ({ next: 'proceeding', effects: [stopTimer('Trying'), send(e.response)], update: { lastResponse: e.response } }),
+    '1xx': (_c, e) => ({
+      next: 'proceeding',
+      effects: [stopTimer('Trying'), send(e.response)],
+      update: { lastResponse: e.response },
+    }),
     // RFC 6026 (IST): a 2xx from the TU in Proceeding is sent and the transaction enters
     // Accepted, starting Timer L (64*T1), instead of terminating as RFC 3261 had it.
     '2xx': (c, e) => ({
@@ -122,7 +146,12 @@ const TABLE: TransitionTable<InviteServerState, Event, Context, ServerNotice> = 
     // in 64*T1 seconds for all transports."
     '300-699': (c, e) => ({
       next: 'completed',
-      effects: [stopTimer('Trying'), send(e.response), ...(c.timers.G > 0 ? [startTimer('G', c.timers.G)] : []), startTimer('H', c.timers.H)],
+      effects: [
+        stopTimer('Trying'),
+        send(e.response),
+        ...(c.timers.G > 0 ? [startTimer('G', c.timers.G)] : []),
+        startTimer('H', c.timers.H),
+      ],
       update: { lastResponse: e.response },
     }),
     transportError,
@@ -133,7 +162,11 @@ const TABLE: TransitionTable<InviteServerState, Event, Context, ServerNotice> = 
     // retransmission, and timer G is set to fire in MIN(2*T1, T2) seconds."
     timerG: (c) => {
       const intervalG = Math.min(c.intervalG * 2, c.timers.T2);
-      return { next: 'completed', effects: [...(c.lastResponse ? [send(c.lastResponse)] : []), startTimer('G', intervalG)], update: { intervalG } };
+      return {
+        next: 'completed',
+        effects: [...(c.lastResponse ? [send(c.lastResponse)] : []), startTimer('G', intervalG)],
+        update: { intervalG },
+      };
     },
     // §17.2.1: "Furthermore, while in the 'Completed' state, if a request retransmission is
     // received, the server SHOULD pass the response to the transport for retransmission."
@@ -180,7 +213,11 @@ export class InviteServerTransaction extends ServerTransaction<InviteServerState
   /** @param options request, inbound, transport, clock, timers, id, hooks */
   constructor(options: ServerTransactionOptions) {
     const timers = transactionTimers(options.timers ?? {}, isReliable(options.inbound.source.protocol));
-    super(options, { initial: 'proceeding', table: TABLE, context: { request: options.request, timers, lastResponse: undefined, intervalG: timers.G } });
+    super(options, {
+      initial: 'proceeding',
+      table: TABLE,
+      context: { request: options.request, timers, lastResponse: undefined, intervalG: timers.G },
+    });
   }
 
   /** Starts the 200 ms timer of §17.2.1's 100 Trying. */

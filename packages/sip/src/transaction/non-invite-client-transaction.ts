@@ -47,8 +47,23 @@
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { isReliable, type TransportFailure } from '../transport/transport-types.ts';
 import { asReliable, transactionTimers, type TransactionTimers } from './timer-config.ts';
-import { ClientTransaction, type ClientNotice, type ClientTransactionOptions, type ResponseEvent } from './client-transaction.ts';
-import { notify, send, startTimer, stopTimer, type Effect, type MachineEvent, type Step, type TimerEvent, type TransitionTable } from './transaction-machine.ts';
+import {
+  ClientTransaction,
+  type ClientNotice,
+  type ClientTransactionOptions,
+  type ResponseEvent,
+} from './client-transaction.ts';
+import {
+  notify,
+  send,
+  startTimer,
+  stopTimer,
+  type Effect,
+  type MachineEvent,
+  type Step,
+  type TimerEvent,
+  type TransitionTable,
+} from './transaction-machine.ts';
 
 /** States of {@link NonInviteClientTransaction}. */
 export const NonInviteClientState = {
@@ -124,7 +139,11 @@ const TABLE: TransitionTable<NonInviteClientState, Event, Context, ClientNotice>
   proceeding: {
     // §17.1.2.2: "If Timer E fires while in the 'Proceeding' state, the request MUST be passed to
     // the transport layer for retransmission, and Timer E MUST be reset with a value of T2."
-    timerE: (c) => ({ next: 'proceeding', effects: [send(c.request), startTimer('E', c.timers.T2)], update: { intervalE: c.timers.T2 } }),
+    timerE: (c) => ({
+      next: 'proceeding',
+      effects: [send(c.request), startTimer('E', c.timers.T2)],
+      update: { intervalE: c.timers.T2 },
+    }),
     timerF: timeout,
     transportError,
     reliable: (c) => ({ next: 'proceeding', effects: [stopTimer('E')], update: { timers: asReliable(c.timers) } }),
@@ -148,7 +167,11 @@ export class NonInviteClientTransaction extends ClientTransaction<NonInviteClien
   /** @param options request, target, transport, clock, timers, user, id */
   constructor(options: ClientTransactionOptions) {
     const timers = transactionTimers(options.timers ?? {}, isReliable(options.target.destination.protocol));
-    super(options, { initial: 'trying', table: TABLE, context: { request: options.request, timers, intervalE: timers.E } });
+    super(options, {
+      initial: 'trying',
+      table: TABLE,
+      context: { request: options.request, timers, intervalE: timers.E },
+    });
   }
 
   /** Sends the request and starts Timers E and F. */

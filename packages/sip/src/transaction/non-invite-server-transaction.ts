@@ -47,8 +47,22 @@
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { isReliable } from '../transport/transport-types.ts';
 import { asReliable, transactionTimers, type TransactionTimers } from './timer-config.ts';
-import { ServerTransaction, type RequestEvent, type ResponseEvent, type ServerNotice, type ServerTransactionOptions } from './server-transaction.ts';
-import { notify, send, startTimer, type MachineEvent, type Step, type TimerEvent, type TransitionTable } from './transaction-machine.ts';
+import {
+  ServerTransaction,
+  type RequestEvent,
+  type ResponseEvent,
+  type ServerNotice,
+  type ServerTransactionOptions,
+} from './server-transaction.ts';
+import {
+  notify,
+  send,
+  startTimer,
+  type MachineEvent,
+  type Step,
+  type TimerEvent,
+  type TransitionTable,
+} from './transaction-machine.ts';
 
 /** States of {@link NonInviteServerTransaction}. */
 export const NonInviteServerState = {
@@ -77,14 +91,21 @@ function final(context: Readonly<Context>, response: SipResponse): NistStep {
   // the response MUST be passed to the transport layer for transmission." "When the server
   // transaction enters the 'Completed' state, it MUST set Timer J to fire in 64*T1 seconds for
   // unreliable transports, and zero seconds for reliable transports."
-  if (context.timers.J === 0) return { next: 'terminated', effects: [send(response)], update: { lastResponse: response } };
-  return { next: 'completed', effects: [send(response), startTimer('J', context.timers.J)], update: { lastResponse: response } };
+  if (context.timers.J === 0)
+    return { next: 'terminated', effects: [send(response)], update: { lastResponse: response } };
+  return {
+    next: 'completed',
+    effects: [send(response), startTimer('J', context.timers.J)],
+    update: { lastResponse: response },
+  };
 }
 
-const resendLast = (state: NonInviteServerState) => (c: Readonly<Context>): NistStep => ({
-  next: state,
-  effects: c.lastResponse === undefined ? [] : [send(c.lastResponse)],
-});
+const resendLast =
+  (state: NonInviteServerState) =>
+  (c: Readonly<Context>): NistStep => ({
+    next: state,
+    effects: c.lastResponse === undefined ? [] : [send(c.lastResponse)],
+  });
 
 // §17.2.4: "the server transaction … SHOULD inform the TU that a failure has occurred, and
 // SHOULD transition to the terminated state."
@@ -93,7 +114,9 @@ const transportError = (_c: Readonly<Context>, e: Extract<Event, { type: 'transp
   effects: [notify({ kind: 'transportError', failure: e.failure })],
 });
 
-const reliable = (state: NonInviteServerState) => (c: Readonly<Context>): NistStep => ({ next: state, update: { timers: asReliable(c.timers) } });
+const reliable =
+  (state: NonInviteServerState) =>
+  (c: Readonly<Context>): NistStep => ({ next: state, update: { timers: asReliable(c.timers) } });
 
 const TABLE: TransitionTable<NonInviteServerState, Event, Context, ServerNotice> = {
   trying: {
@@ -136,7 +159,11 @@ export class NonInviteServerTransaction extends ServerTransaction<NonInviteServe
   /** @param options request, inbound, transport, clock, timers, id, hooks */
   constructor(options: ServerTransactionOptions) {
     const timers = transactionTimers(options.timers ?? {}, isReliable(options.inbound.source.protocol));
-    super(options, { initial: 'trying', table: TABLE, context: { request: options.request, timers, lastResponse: undefined } });
+    super(options, {
+      initial: 'trying',
+      table: TABLE,
+      context: { request: options.request, timers, lastResponse: undefined },
+    });
   }
 
   /** Nothing to start: a non-INVITE server transaction has no timer before the TU answers. */

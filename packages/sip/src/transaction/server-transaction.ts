@@ -46,7 +46,8 @@ export interface ServerTransactionLike {
 }
 
 /** A retransmitted request, or an ACK that matched (§17.2.3). */
-export type RequestEvent = { type: 'request'; request: SipRequest } | { type: 'ack'; ack: SipRequest; inbound: InboundMessage };
+export type RequestEvent =
+  { type: 'request'; request: SipRequest } | { type: 'ack'; ack: SipRequest; inbound: InboundMessage };
 
 /** Options of a server transaction. */
 export interface ServerTransactionOptions {
@@ -69,10 +70,10 @@ export function newTag(): string {
 
 /** Base class of {@link InviteServerTransaction} and {@link NonInviteServerTransaction}. */
 export abstract class ServerTransaction<
-    State extends string,
-    Event extends { type: string },
-    Context extends { readonly request: SipRequest; lastResponse: SipResponse | undefined },
-  >
+  State extends string,
+  Event extends { type: string },
+  Context extends { readonly request: SipRequest; lastResponse: SipResponse | undefined },
+>
   extends TransactionMachine<State, Event, Context, ServerNotice>
   implements ServerTransactionLike
 {
@@ -83,7 +84,13 @@ export abstract class ServerTransaction<
   readonly #hooks: ServerTransactionHooks;
   readonly #transport: TransportLayer;
 
-  protected constructor(options: ServerTransactionOptions, machine: Omit<MachineOptions<State, Event, Context, ServerNotice>, 'clock' | 'transport' | 'target' | 'reportError'>) {
+  protected constructor(
+    options: ServerTransactionOptions,
+    machine: Omit<
+      MachineOptions<State, Event, Context, ServerNotice>,
+      'clock' | 'transport' | 'target' | 'reportError'
+    >,
+  ) {
     super({
       ...machine,
       clock: options.clock,
@@ -118,7 +125,10 @@ export abstract class ServerTransaction<
     }
     const event = responseEvent(response);
     if (!this.handles(event.type as Event['type'])) {
-      throw new TransactionError(TransactionErrorCode.InvalidState, `${this.request.method} server transaction in state ${this.state} cannot send ${response.status}`);
+      throw new TransactionError(
+        TransactionErrorCode.InvalidState,
+        `${this.request.method} server transaction in state ${this.state} cannot send ${response.status}`,
+      );
     }
     this.dispatch(event as unknown as Event);
   }
@@ -127,7 +137,8 @@ export abstract class ServerTransaction<
   reply(status: number, options: CreateResponseOptions = {}): SipResponse {
     const toTag = options.toTag ?? (this.request.to?.tag === undefined && status > 100 ? newTag() : undefined);
     const response = createResponse(this.request, status, toTag === undefined ? options : { ...options, toTag });
-    if (response === undefined) throw new TransactionError(TransactionErrorCode.InvalidRequest, 'request lacks the headers a response needs');
+    if (response === undefined)
+      throw new TransactionError(TransactionErrorCode.InvalidRequest, 'request lacks the headers a response needs');
     this.respond(response);
     return response;
   }
@@ -157,10 +168,21 @@ export abstract class ServerTransaction<
   protected deliver(notice: ServerNotice): void {
     switch (notice.kind) {
       case 'timeout':
-        this.#hooks.onFailure(new TransactionError(TransactionErrorCode.Timeout, 'Timer H fired: no ACK for the final response', { status: 408 }), this);
+        this.#hooks.onFailure(
+          new TransactionError(TransactionErrorCode.Timeout, 'Timer H fired: no ACK for the final response', {
+            status: 408,
+          }),
+          this,
+        );
         return;
       case 'transportError':
-        this.#hooks.onFailure(new TransactionError(TransactionErrorCode.TransportError, notice.failure.message, { status: 503, failure: notice.failure }), this);
+        this.#hooks.onFailure(
+          new TransactionError(TransactionErrorCode.TransportError, notice.failure.message, {
+            status: 503,
+            failure: notice.failure,
+          }),
+          this,
+        );
         return;
       case 'ack':
         this.#hooks.onAck(notice.ack, notice.inbound, this);

@@ -68,11 +68,19 @@ export class RecordingClient implements ClientTransactionUser {
 }
 
 /** A layer wired to a fake transport. */
-export function harness(options: { protocol?: TransportProtocol; timers?: Partial<TimerConfig>; maxTransactions?: number } = {}) {
+export function harness(
+  options: { protocol?: TransportProtocol; timers?: Partial<TimerConfig>; maxTransactions?: number } = {},
+) {
   const clock = new SimulatedClock();
   const transport = new FakeTransport(clock, options.protocol ?? 'udp');
   const core = new RecordingCore();
-  const layer = new TransactionLayer({ transport, user: core, clock, timers: options.timers, maxTransactions: options.maxTransactions });
+  const layer = new TransactionLayer({
+    transport,
+    user: core,
+    clock,
+    timers: options.timers,
+    maxTransactions: options.maxTransactions,
+  });
   transport.user = layer;
   const client = new RecordingClient(clock);
   return { clock, transport, core, layer, client, target: { destination: transport.peer } };

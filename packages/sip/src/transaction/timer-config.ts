@@ -34,7 +34,12 @@ export interface TimerConfig {
 }
 
 /** RFC 3261 defaults: T1 500 ms, T2 4 s, T4 5 s, 100 Trying after 200 ms. */
-export const DEFAULT_TIMER_CONFIG: Readonly<TimerConfig> = Object.freeze({ T1: 500, T2: 4000, T4: 5000, tryingDelay: 200 });
+export const DEFAULT_TIMER_CONFIG: Readonly<TimerConfig> = Object.freeze({
+  T1: 500,
+  T2: 4000,
+  T4: 5000,
+  tryingDelay: 200,
+});
 
 /** Every timer of one transaction, in milliseconds, for its transport's reliability. */
 export interface TransactionTimers {

@@ -74,5 +74,10 @@ export function toTransportFailure(reason: unknown): TransportFailure {
 }
 
 function isFailure(value: unknown): value is TransportFailure {
-  return typeof value === 'object' && value !== null && typeof (value as TransportFailure).code === 'string' && 'destination' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as TransportFailure).code === 'string' &&
+    'destination' in value
+  );
 }

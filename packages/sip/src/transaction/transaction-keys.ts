@@ -59,7 +59,15 @@ export function serverKey(request: SipRequest, method: string): string | undefin
 export function legacyServerKey(request: SipRequest, method: string): string {
   const via = request.topVia;
   const topVia = via === undefined ? '' : `${via.transport} ${sentBy(via)};${via.params.toString().toLowerCase()}`;
-  return ['2543', request.requestUri, request.from?.tag ?? '', request.callId ?? '', request.cseq?.seq ?? '', method, topVia].join('\n');
+  return [
+    '2543',
+    request.requestUri,
+    request.from?.tag ?? '',
+    request.callId ?? '',
+    request.cseq?.seq ?? '',
+    method,
+    topVia,
+  ].join('\n');
 }
 
 /**

@@ -9,7 +9,13 @@ import { systemClock, type Clock } from '../clock.ts';
 import { SipParseError } from '../errors.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { createResponse } from '../message/response.ts';
-import type { InboundMessage, SendTarget, TransportFailure, TransportLayer, TransportUser } from '../transport/transport-types.ts';
+import type {
+  InboundMessage,
+  SendTarget,
+  TransportFailure,
+  TransportLayer,
+  TransportUser,
+} from '../transport/transport-types.ts';
 import { rethrowLater, type ClientTransactionUser } from './client-transaction.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
@@ -18,7 +24,8 @@ import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
 import { newTag, type ServerTransactionHooks, type ServerTransactionOptions } from './server-transaction.ts';
 import { resolveTimerConfig, type TimerConfig } from './timer-config.ts';
 import { TransactionError, TransactionErrorCode } from './transaction-errors.ts';
-import { ackKey, clientKey, legacyServerKey, mergeKey, serverKey } from './transaction-keys.ts';
+import { ackKey, clientKey } from './transaction-keys.ts';
+import { ServerTransactionIndex } from './server-transaction-index.ts';
 import type { AnyServerTransaction, TransactionUser } from './transaction-user.ts';
 import { UasInviteRetransmitter } from './uas-invite-retransmitter.ts';
 import { isRfc3261Branch } from '../message/values/via.ts';
@@ -58,11 +65,12 @@ export class TransactionLayer implements TransportUser {
   readonly #max: number;
   readonly #live = new Set<AnyClientTransaction | AnyServerTransaction>();
   readonly #clients = new Map<string, AnyClientTransaction>();
-  readonly #servers = new Map<string, AnyServerTransaction>();
-  readonly #legacy = new Map<string, AnyServerTransaction[]>();
-  readonly #merge = new Map<string, AnyServerTransaction>();
+  readonly #servers = new ServerTransactionIndex();
   readonly #awaitingAck = new Map<string, UasInviteRetransmitter>();
-  readonly #pendingCancels = new Map<InviteClientTransaction, { user: ClientTransactionUser; reason: string | undefined }>();
+  readonly #pendingCancels = new Map<
+    InviteClientTransaction,
+    { user: ClientTransactionUser; reason: string | undefined }
+  >();
   readonly #hooks: ServerTransactionHooks;
   readonly #reportError: (error: unknown) => void;
 
@@ -73,7 +81,7 @@ export class TransactionLayer implements TransportUser {
     this.#clock = options.clock ?? systemClock;
     this.#timers = resolveTimerConfig(options.timers);
     this.#max = options.maxTransactions ?? DEFAULT_MAX_TRANSACTIONS;
-    this.#reportError = (error) => (this.#user.onError ?? rethrowLater)(error);
+    this.#reportError = (error) => (this.#user.onError ? this.#user.onError(error) : rethrowLater(error));
     this.#hooks = {
       onFailure: (error, transaction) => this.#user.onServerTransactionError?.(error, transaction),
       onAck: (ack, inbound, transaction) => this.#ackForSuccess(ack, inbound, transaction as InviteServerTransaction),
@@ -109,13 +117,34 @@ export class TransactionLayer implements TransportUser {
    * @throws TransactionError `INVALID_REQUEST`, `DUPLICATE_TRANSACTION`, `TOO_MANY_TRANSACTIONS`
    */
   sendRequest(request: SipRequest, target: SendTarget, user: ClientTransactionUser): AnyClientTransaction {
-    if (request.method === 'ACK') throw new TransactionError(TransactionErrorCode.InvalidRequest, 'ACK is not sent in a client transaction (§17.1.1.3, §13.2.2.4)');
-    if (!isRfc3261Branch(request.topVia?.branch)) throw new TransactionError(TransactionErrorCode.InvalidRequest, 'the top Via needs an RFC 3261 branch (§8.1.1.7)');
-    if (request.cseq?.method !== request.method) throw new TransactionError(TransactionErrorCode.InvalidRequest, 'CSeq method must equal the request method (§8.1.1.5)');
+    if (request.method === 'ACK')
+      throw new TransactionError(
+        TransactionErrorCode.InvalidRequest,
+        'ACK is not sent in a client transaction (§17.1.1.3, §13.2.2.4)',
+      );
+    if (!isRfc3261Branch(request.topVia?.branch))
+      throw new TransactionError(
+        TransactionErrorCode.InvalidRequest,
+        'the top Via needs an RFC 3261 branch (§8.1.1.7)',
+      );
+    if (request.cseq?.method !== request.method)
+      throw new TransactionError(
+        TransactionErrorCode.InvalidRequest,
+        'CSeq method must equal the request method (§8.1.1.5)',
+      );
     const id = clientKey(request)!;
-    if (this.#clients.has(id)) throw new TransactionError(TransactionErrorCode.DuplicateTransaction, `a client transaction ${id} is live`);
+    if (this.#clients.has(id))
+      throw new TransactionError(TransactionErrorCode.DuplicateTransaction, `a client transaction ${id} is live`);
     this.#checkCapacity();
-    const options = { request, target, transport: this.#requireTransport(), clock: this.#clock, timers: this.#timers, id, reportError: this.#reportError };
+    const options = {
+      request,
+      target,
+      transport: this.#requireTransport(),
+      clock: this.#clock,
+      timers: this.#timers,
+      id,
+      reportError: this.#reportError,
+    };
     const transaction =
       request.method === 'INVITE'
         ? new InviteClientTransaction({ ...options, user: this.#watchForProvisional(user) })
@@ -139,14 +168,22 @@ export class TransactionLayer implements TransportUser {
    * a final response already arrived (nothing left to cancel).
    * @param user receives the CANCEL's own responses (200, or 481 if the UAS had none)
    */
-  cancel(invite: InviteClientTransaction, user: ClientTransactionUser, reason?: string): NonInviteClientTransaction | undefined {
+  cancel(
+    invite: InviteClientTransaction,
+    user: ClientTransactionUser,
+    reason?: string,
+  ): NonInviteClientTransaction | undefined {
     if (invite.state === 'calling') {
       this.#pendingCancels.set(invite, { user, reason });
       return undefined;
     }
     if (!invite.cancellable) return undefined;
     const cancel = invite.createCancel(reason);
-    return this.sendRequest(cancel, { destination: invite.target.destination, connectionId: invite.connectionId }, user) as NonInviteClientTransaction;
+    return this.sendRequest(
+      cancel,
+      { destination: invite.target.destination, connectionId: invite.connectionId },
+      user,
+    ) as NonInviteClientTransaction;
   }
 
   /**
@@ -154,7 +191,11 @@ export class TransactionLayer implements TransportUser {
    * must (§13.3.1.4: T1, doubling up to T2), until the ACK arrives (matched by Call-ID, CSeq
    * number and tags; the ACK still goes to `onAck`) or 64*T1 passes (`NO_ACK`: send BYE).
    */
-  retransmit2xx(transaction: InviteServerTransaction, response: SipResponse, options: Retransmit2xxOptions = {}): UasInviteRetransmitter {
+  retransmit2xx(
+    transaction: InviteServerTransaction,
+    response: SipResponse,
+    options: Retransmit2xxOptions = {},
+  ): UasInviteRetransmitter {
     transaction.respond(response);
     const key = ackKey(response);
     const retransmitter = new UasInviteRetransmitter({
@@ -229,7 +270,7 @@ export class TransactionLayer implements TransportUser {
       this.#onAck(request, inbound);
       return;
     }
-    const existing = this.#findServer(request, request.method, 'request');
+    const existing = this.#servers.find(request, request.method, 'request');
     if (existing !== undefined) {
       existing.receiveRequest(request); // a retransmission (§17.2.1, §17.2.2)
       return;
@@ -238,14 +279,10 @@ export class TransactionLayer implements TransportUser {
       this.#onCancel(request, inbound);
       return;
     }
-    if (request.to?.tag === undefined) {
-      const key = mergeKey(request);
-      const first = key === undefined ? undefined : this.#merge.get(key);
-      if (first !== undefined && !first.terminated) {
-        // §8.2.2.2: a merged request (same From tag, Call-ID and CSeq, another branch): 482.
-        this.#createServer(request, inbound)?.reply(482);
-        return;
-      }
+    if (this.#servers.mergedWith(request) !== undefined) {
+      // §8.2.2.2: a merged request (same From tag, Call-ID and CSeq, another branch): 482.
+      this.#createServer(request, inbound)?.reply(482);
+      return;
     }
     const transaction = this.#createServer(request, inbound);
     if (transaction === undefined) return;
@@ -257,7 +294,7 @@ export class TransactionLayer implements TransportUser {
   }
 
   #onAck(ack: SipRequest, inbound: InboundMessage): void {
-    const invite = this.#findServer(ack, 'INVITE', 'ack');
+    const invite = this.#servers.find(ack, 'INVITE', 'ack');
     if (invite instanceof InviteServerTransaction) {
       // Completed → Confirmed (the non-2xx ACK, §17.2.1), or Accepted → to the TU (RFC 6026).
       invite.receiveAck(ack, inbound);
@@ -286,7 +323,7 @@ export class TransactionLayer implements TransportUser {
     // and then assuming that the request method is anything but CANCEL or ACK and applying the
     // transaction matching procedures of Section 17.2.3." Only INVITE is looked for: a CANCEL
     // for a non-INVITE (which a UAC SHOULD NOT send, §9.1) gets 481.
-    const invite = this.#findServer(cancel, 'INVITE', 'request');
+    const invite = this.#servers.find(cancel, 'INVITE', 'request');
     const transaction = this.#createServer(cancel, inbound);
     if (transaction === undefined) return;
     if (!(invite instanceof InviteServerTransaction)) {
@@ -314,50 +351,32 @@ export class TransactionLayer implements TransportUser {
     }
   }
 
-  /** §17.2.3 matching; `mode` says how the To tag is compared on the RFC 2543 path. */
-  #findServer(request: SipRequest, method: string, mode: 'request' | 'ack'): AnyServerTransaction | undefined {
-    const key = serverKey(request, method);
-    if (key !== undefined) return this.#servers.get(key);
-    const candidates = this.#legacy.get(legacyServerKey(request, method));
-    const toTag = request.to?.tag;
-    return candidates?.find((t) => (mode === 'ack' ? t.lastResponse?.to?.tag : t.request.to?.tag) === toTag);
-  }
-
   /** A server transaction for a request, or a stateless 503 when the cap is reached. */
   #createServer(request: SipRequest, inbound: InboundMessage): AnyServerTransaction | undefined {
     if (this.#live.size >= this.#max) {
-      const busy = createResponse(request, 503, { toTag: newTag(), reason: 'Service Unavailable (transaction limit)', headers: [['Retry-After', '5']] });
+      const busy = createResponse(request, 503, {
+        toTag: newTag(),
+        reason: 'Service Unavailable (transaction limit)',
+        headers: [['Retry-After', '5']],
+      });
       if (busy !== undefined) this.#sendStateless(busy, this.#requireTransport().responseTarget(request, inbound));
       return undefined;
     }
-    const key = serverKey(request, request.method);
-    const legacyKey = key === undefined ? legacyServerKey(request, request.method) : undefined;
     const options: ServerTransactionOptions = {
       request,
       inbound,
       transport: this.#requireTransport(),
       clock: this.#clock,
       timers: this.#timers,
-      id: key ?? legacyKey!,
+      id: ServerTransactionIndex.idFor(request),
       hooks: this.#hooks,
       reportError: this.#reportError,
     };
-    const transaction = request.method === 'INVITE' ? new InviteServerTransaction(options) : new NonInviteServerTransaction(options);
+    const transaction =
+      request.method === 'INVITE' ? new InviteServerTransaction(options) : new NonInviteServerTransaction(options);
     this.#live.add(transaction);
-    if (key !== undefined) this.#servers.set(key, transaction);
-    else this.#legacy.set(legacyKey!, [...(this.#legacy.get(legacyKey!) ?? []), transaction]);
-    const merge = request.to?.tag === undefined && request.method !== 'CANCEL' ? mergeKey(request) : undefined;
-    if (merge !== undefined && !this.#merge.has(merge)) this.#merge.set(merge, transaction);
-    transaction.onTerminated(() => {
-      this.#live.delete(transaction);
-      if (key !== undefined && this.#servers.get(key) === transaction) this.#servers.delete(key);
-      if (legacyKey !== undefined) {
-        const rest = (this.#legacy.get(legacyKey) ?? []).filter((t) => t !== transaction);
-        if (rest.length === 0) this.#legacy.delete(legacyKey);
-        else this.#legacy.set(legacyKey, rest);
-      }
-      if (merge !== undefined && this.#merge.get(merge) === transaction) this.#merge.delete(merge);
-    });
+    this.#servers.add(transaction);
+    transaction.onTerminated(() => this.#live.delete(transaction));
     transaction.start();
     return transaction;
   }
@@ -386,12 +405,17 @@ export class TransactionLayer implements TransportUser {
 
   #checkCapacity(): void {
     if (this.#live.size >= this.#max) {
-      throw new TransactionError(TransactionErrorCode.TooManyTransactions, `${this.#live.size} live transactions (cap ${this.#max})`, { status: 503 });
+      throw new TransactionError(
+        TransactionErrorCode.TooManyTransactions,
+        `${this.#live.size} live transactions (cap ${this.#max})`,
+        { status: 503 },
+      );
     }
   }
 
   #requireTransport(): TransportLayer {
-    if (this.#transport === undefined) throw new TransactionError(TransactionErrorCode.InvalidState, 'no transport bound (setTransport)');
+    if (this.#transport === undefined)
+      throw new TransactionError(TransactionErrorCode.InvalidState, 'no transport bound (setTransport)');
     return this.#transport;
   }
 

@@ -8,7 +8,13 @@
  */
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { SipMessage, SipRequest } from '../message/message.ts';
-import { isReliable, type SendResult, type SendTarget, type TransportFailure, type TransportLayer } from '../transport/transport-types.ts';
+import {
+  isReliable,
+  type SendResult,
+  type SendTarget,
+  type TransportFailure,
+  type TransportLayer,
+} from '../transport/transport-types.ts';
 import { toTransportFailure } from './transaction-errors.ts';
 
 /** The timers a transaction can run (`Trying` is §17.2.1's 200 ms before the IST's own 100). */
@@ -42,7 +48,10 @@ export interface Step<State, Context, Notice> {
 /** A transition table: for each state, the events it handles. An event a state lacks is absorbed. */
 export type TransitionTable<State extends string, Event extends { type: string }, Context, Notice> = {
   readonly [S in State]: {
-    readonly [T in Event['type']]?: (context: Readonly<Context>, event: Extract<Event, { type: T }>) => Step<State, Context, Notice>;
+    readonly [T in Event['type']]?: (
+      context: Readonly<Context>,
+      event: Extract<Event, { type: T }>,
+    ) => Step<State, Context, Notice>;
   };
 };
 
@@ -52,7 +61,11 @@ export const TERMINATED = 'terminated';
 /** Effect helpers, so tables read like the RFC's diagrams. */
 export const send = (message: SipMessage): { type: 'send'; message: SipMessage } => ({ type: 'send', message });
 /** Starts (or restarts) a timer. */
-export const startTimer = (timer: TimerName, ms: number): { type: 'startTimer'; timer: TimerName; ms: number } => ({ type: 'startTimer', timer, ms });
+export const startTimer = (timer: TimerName, ms: number): { type: 'startTimer'; timer: TimerName; ms: number } => ({
+  type: 'startTimer',
+  timer,
+  ms,
+});
 /** Stops a timer. */
 export const stopTimer = (timer: TimerName): { type: 'stopTimer'; timer: TimerName } => ({ type: 'stopTimer', timer });
 /** Tells the TU. */
@@ -165,7 +178,12 @@ export abstract class TransactionMachine<
     if (this.#connectionId !== connectionId) return;
     this.dispatch({
       type: 'transportError',
-      failure: failure ?? { code: 'CONNECTION_CLOSED', message: `connection ${connectionId} closed`, destination: this.#target.destination, connectionId },
+      failure: failure ?? {
+        code: 'CONNECTION_CLOSED',
+        message: `connection ${connectionId} closed`,
+        destination: this.#target.destination,
+        connectionId,
+      },
     } as MachineEvent as Event);
   }
 
@@ -199,12 +217,16 @@ export abstract class TransactionMachine<
   /** A send completed (subclasses may record the connection). */
   protected sent(result: SendResult): void {
     if (result.connectionId !== null) this.#connectionId = result.connectionId;
-    if (!this.reliable && isReliable(result.destination.protocol)) this.dispatch({ type: 'reliable' } as MachineEvent as Event);
+    if (!this.reliable && isReliable(result.destination.protocol))
+      this.dispatch({ type: 'reliable' } as MachineEvent as Event);
   }
 
   #step(event: Event): void {
     if (this.terminated) return;
-    const row = this.#table[this.#state] as Record<string, ((context: Context, event: Event) => Step<State, Context, Notice>) | undefined>;
+    const row = this.#table[this.#state] as Record<
+      string,
+      ((context: Context, event: Event) => Step<State, Context, Notice>) | undefined
+    >;
     const handler = row[event.type];
     if (handler === undefined) return; // absorbed: the RFC's diagram has no arrow for it
     const step = handler(this.#context, event);
@@ -262,7 +284,8 @@ export abstract class TransactionMachine<
       (result) => {
         if (!this.terminated) this.sent(result);
       },
-      (reason: unknown) => this.dispatch({ type: 'transportError', failure: toTransportFailure(reason) } as MachineEvent as Event),
+      (reason: unknown) =>
+        this.dispatch({ type: 'transportError', failure: toTransportFailure(reason) } as MachineEvent as Event),
     );
   }
 

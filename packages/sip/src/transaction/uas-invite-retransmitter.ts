@@ -94,7 +94,13 @@ export class UasInviteRetransmitter {
     if (this.#state !== 'waiting') return;
     this.#state = 'timedOut';
     this.#clearTimers();
-    this.#options.onNoAck(new TransactionError(TransactionErrorCode.NoAck, '§13.3.1.4: no ACK for the 2xx within 64*T1; end the session with BYE', { status: 408 }));
+    this.#options.onNoAck(
+      new TransactionError(
+        TransactionErrorCode.NoAck,
+        '§13.3.1.4: no ACK for the 2xx within 64*T1; end the session with BYE',
+        { status: 408 },
+      ),
+    );
   }
 
   #clearTimers(): void {
