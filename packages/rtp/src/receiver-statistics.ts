@@ -6,7 +6,7 @@
  *
  * Time comes in as arguments (milliseconds on the caller's clock; STYLE §5).
  */
-import type { RtcpReportBlock } from './rtcp.ts';
+import type { RtcpReportBlock } from './rtcp-report-block.ts';
 import { checkRange } from './errors.ts';
 import { RTP_SEQ_MOD } from './sequence-number.ts';
 
