@@ -137,3 +137,31 @@ export {
   type SentBy,
 } from './transport/via-rules.ts';
 export { computeResponseTarget } from './transport/response-target.ts';
+
+// Transactions (RFC 3261 §17, RFC 6026). The UA core implements TransactionUser.
+export {
+  TransactionLayer,
+  DEFAULT_MAX_TRANSACTIONS,
+  type TransactionLayerOptions,
+  type Retransmit2xxOptions,
+  type AnyClientTransaction,
+} from './transaction/transaction-layer.ts';
+export type { TransactionUser, AnyServerTransaction } from './transaction/transaction-user.ts';
+export { InviteClientTransaction, InviteClientState } from './transaction/invite-client-transaction.ts';
+export { NonInviteClientTransaction, NonInviteClientState } from './transaction/non-invite-client-transaction.ts';
+export { InviteServerTransaction, InviteServerState } from './transaction/invite-server-transaction.ts';
+export { NonInviteServerTransaction, NonInviteServerState } from './transaction/non-invite-server-transaction.ts';
+export type { ClientTransactionUser, ClientTransactionLike } from './transaction/client-transaction.ts';
+export { newTag, type ServerTransactionLike } from './transaction/server-transaction.ts';
+export { UasInviteRetransmitter, type UasInviteRetransmitterOptions, type UasInviteRetransmitterState } from './transaction/uas-invite-retransmitter.ts';
+export { createNon2xxAck, createCancel } from './transaction/derived-requests.ts';
+export { createBranch } from './transaction/branch.ts';
+export {
+  DEFAULT_TIMER_CONFIG,
+  transactionTimers,
+  resolveTimerConfig,
+  type TimerConfig,
+  type TransactionTimers,
+} from './transaction/timer-config.ts';
+export { TransactionError, TransactionErrorCode, type TransactionErrorOptions } from './transaction/transaction-errors.ts';
+export type { TimerName } from './transaction/transaction-machine.ts';
