@@ -22,10 +22,11 @@ import type { MediaSlot } from './media-slot.ts';
 import type { NegotiatedMedia } from './negotiated.ts';
 import { newSlot, offerMedia } from './offer.ts';
 import type { MediaDescription, SessionDescription } from './parse.ts';
-import { originLine, parseSdp, writeSdp } from './parse.ts';
+import { originLine, parseSdp } from './parse.ts';
 import type { Refusal } from './answer.ts';
 import { answerMedia } from './answer.ts';
 import { negotiateMedia } from './negotiate.ts';
+import { freshMid, randomSessionId, refusalError, writeLocalDescription } from './session-description.ts';
 
 /** Offer/answer phase: `local-offer` while our offer awaits its answer. */
 export type OfferAnswerState = 'stable' | 'local-offer';
@@ -236,7 +237,13 @@ export class MediaSession {
     }
     if (!media.some((line) => line.port !== 0))
       throw new SdpError(SdpErrorCode.InvalidOptions, 'nothing to offer: no local transport or codec for any stream');
-    const { sdp, description, version } = this.#write(media);
+    const { sdp, description, version } = writeLocalDescription({
+      config: this.#config,
+      sessionId: this.#sessionId,
+      firstVersion: this.#firstVersion,
+      previous: state.lastSent,
+      media,
+    });
     this.#state = {
       ...state,
       phase: 'local-offer',
@@ -290,7 +297,17 @@ export class MediaSession {
       slots.push(answered.slot);
     });
     if (acceptedKinds.size === 0) throw refusalError(refusals);
-    const { sdp: answer, description, version } = this.#write(media);
+    const {
+      sdp: answer,
+      description,
+      version,
+    } = writeLocalDescription({
+      config: this.#config,
+      sessionId: this.#sessionId,
+      firstVersion: this.#firstVersion,
+      previous: state.lastSent,
+      media,
+    });
     const negotiated = offer.media.map((_, index) =>
       negotiateMedia({
         offer: readMediaLine(offer, index),
@@ -382,67 +399,4 @@ export class MediaSession {
     };
     return negotiated;
   }
-
-  /**
-   * Write a description around `media`, with the o= version rule of RFC 3264 §8: "the version in
-   * the origin field MUST increment by one from the previous SDP" when anything changed, and
-   * stay the same when nothing did.
-   */
-  #write(media: MediaDescription[]): { sdp: string; description: SessionDescription; version: number } {
-    const config = this.#config;
-    const previous = this.#state.lastSent;
-    const build = (version: number): SessionDescription => ({
-      version: 0,
-      origin: {
-        username: config.username,
-        sessionId: this.#sessionId,
-        sessionVersion: version,
-        netType: 'IN',
-        ipVer: config.ipVersion,
-        address: config.transport.address,
-      },
-      name: config.sessionName,
-      connection: { version: config.ipVersion, ip: config.transport.address },
-      timing: { start: 0, stop: 0 },
-      media,
-    });
-    let version = previous?.version ?? this.#firstVersion;
-    let description = build(version);
-    let sdp = writeSdp(description);
-    if (previous !== undefined && sdp !== previous.sdp) {
-      version += 1;
-      description = build(version);
-      sdp = writeSdp(description);
-    }
-    return { sdp, description, version };
-  }
-}
-
-function refusalError(refusals: readonly Refusal[]): SdpError {
-  const reason = refusals.find((refusal) => refusal.warning !== undefined);
-  if (reason === undefined) {
-    return new SdpError(SdpErrorCode.NoAcceptableMedia, 'the offer has no active stream', {
-      warning: SdpWarning.MediaTypeNotAvailable,
-    });
-  }
-  const code = reason.reason === 'codec' ? SdpErrorCode.NoCommonCodec : SdpErrorCode.NoAcceptableMedia;
-  return new SdpError(
-    code,
-    `no offered stream is acceptable (${refusals.map((refusal) => refusal.reason).join(', ')})`,
-    {
-      warning: reason.warning ?? SdpWarning.MediaTypeNotAvailable,
-    },
-  );
-}
-
-function freshMid(slots: readonly MediaSlot[]): string {
-  let candidate = slots.length;
-  while (slots.some((slot) => slot.mid === String(candidate))) candidate++;
-  return String(candidate);
-}
-
-function randomSessionId(randomBytes: (size: number) => Uint8Array): string {
-  // 62 bits: a decimal that fits RFC 4566's numeric sess-id and stays below 2^63.
-  const bytes = Buffer.from(randomBytes(8));
-  return (bytes.readBigUInt64BE() >> 2n).toString();
 }

@@ -25,7 +25,7 @@ describe('mediasoup RtpParameters from a negotiated stream', () => {
       ],
       headerExtensions: [],
       encodings: [{ ssrc: 1399284001 }],
-      rtcp: { cname: 'sip:alice@example.com', reducedSize: false, mux: false },
+      rtcp: { cname: 'sip:alice@example.com', reducedSize: false },
     });
   });
 
@@ -39,7 +39,7 @@ describe('mediasoup RtpParameters from a negotiated stream', () => {
     const send = toRtpParameters(audio, { direction: 'send', ssrc: 1234, cname: 'talkbus' });
     assert.equal(send.codecs[1]?.payloadType, 100);
     assert.deepEqual(send.encodings, [{ ssrc: 1234 }]);
-    assert.deepEqual(send.rtcp, { cname: 'talkbus', reducedSize: false, mux: true });
+    assert.deepEqual(send.rtcp, { cname: 'talkbus', reducedSize: false });
     assert.equal(toRtpParameters(audio, { direction: 'receive', ssrc: 99 }).codecs[1]?.payloadType, 101);
     assert.equal(toRtpParameters(audio, { direction: 'send', telephoneEvent: false }).codecs.length, 1);
   });

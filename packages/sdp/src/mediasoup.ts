@@ -66,8 +66,6 @@ export interface MediasoupRtcpParameters {
   cname?: string;
   /** Reduced-size RTCP (RFC 5506); always false for SIP peers here. */
   reducedSize?: boolean;
-  /** RTCP muxed with RTP (RFC 5761). */
-  mux?: boolean;
 }
 
 /** mediasoup `RtpParameters`. */
@@ -167,7 +165,7 @@ export function toRtpParameters(media: NegotiatedMedia, options: RtpParametersOp
     codecs,
     headerExtensions: [],
     encodings: [ssrc === undefined ? {} : { ssrc }],
-    rtcp: { ...(cname === undefined ? {} : { cname }), reducedSize: false, mux: media.rtcpMux },
+    rtcp: { ...(cname === undefined ? {} : { cname }), reducedSize: false },
   };
 }
 
