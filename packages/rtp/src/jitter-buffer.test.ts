@@ -150,6 +150,33 @@ describe('JitterBuffer', () => {
     assert.equal(played(buffer.pop()), 30_000);
   });
 
+  it('works with no minimum delay (plays a packet as soon as it is there)', () => {
+    const buffer = new JitterBuffer({ minDelayMs: 0, maxDelayMs: 0 });
+    assert.equal(buffer.pop().status, 'buffering');
+    buffer.push(packet(1), 0);
+    assert.equal(played(buffer.pop()), 1);
+    assert.equal(buffer.pop().status, 'concealed');
+    assert.equal(buffer.pop().status, 'buffering');
+  });
+
+  it('stays bounded and consistent under random sequence numbers (seeded fuzz)', () => {
+    const random = seededRandom(99);
+    const buffer = new JitterBuffer({ capacity: 16, maxDelayMs: 100 });
+    let base = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const roll = random();
+      if (roll < 0.6) {
+        const jump = roll < 0.01 ? Math.floor(random() * 65536) : Math.floor(random() * 40) - 10;
+        buffer.push(packet(base + jump), step);
+        if (roll < 0.3) base += 1;
+      } else {
+        const frame = buffer.pop();
+        assert.ok(['packet', 'concealed', 'buffering'].includes(frame.status));
+      }
+      assert.ok(buffer.stats.buffered >= 0 && buffer.stats.buffered <= 16, `buffered ${buffer.stats.buffered}`);
+    }
+  });
+
   it('validates its options', () => {
     assert.throws(() => new JitterBuffer({ minDelayMs: 100, maxDelayMs: 50 }), {
       name: 'RtpArgumentError',

@@ -191,7 +191,7 @@ export class JitterBuffer {
   pop(): PlayoutFrame {
     const next = this.#next;
     if (!this.#playing) {
-      if (next === undefined || this.#count * this.#frameMs < this.targetDelayMs) {
+      if (next === undefined || this.#count === 0 || this.#count * this.#frameMs < this.targetDelayMs) {
         return { status: 'buffering', payload: this.#silence, sequenceNumber: undefined };
       }
       this.#playing = true;

@@ -2,6 +2,8 @@ import type { ScheduledRtpPacket } from './telephone-event.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { telephoneEventCode } from './dtmf-keys.ts';
+import { RtpParseError } from './errors.ts';
+import { randomBytes, seededRandom } from './seeded-random.ts';
 import { TelephoneEventReceiver } from './telephone-event-receiver.ts';
 import { TelephoneEventSender } from './telephone-event.ts';
 
@@ -116,6 +118,32 @@ describe('TelephoneEventReceiver', () => {
         ['end', 16, undefined, 72000],
       ],
     );
+  });
+
+  it('never throws anything but RtpParseError on random packets, and reports sane durations (seeded fuzz)', () => {
+    const random = seededRandom(4733);
+    const receiver = new TelephoneEventReceiver({ timeoutMs: 100 });
+    const ended = new Set<number>();
+    for (let step = 0; step < 20_000; step++) {
+      const timestamp = Math.floor(random() * 8) * 1000; // few distinct events, revisited often
+      try {
+        const reports = [
+          ...receiver.receive(
+            { timestamp, payload: randomBytes(random, Math.floor(random() * 6)), marker: random() < 0.2 },
+            step,
+          ),
+          ...receiver.poll(step),
+        ];
+        for (const report of reports) {
+          if (report.kind !== 'end') continue;
+          assert.ok(report.duration >= 0 && report.duration <= 0xffff);
+          ended.add(report.timestamp);
+        }
+      } catch (error) {
+        assert.ok(error instanceof RtpParseError, String(error));
+      }
+    }
+    assert.ok(ended.size > 0);
   });
 
   it('throws RtpParseError on a short payload', () => {
