@@ -172,6 +172,17 @@ export class MediaSession {
     return origin !== undefined && origin === this.#state.remoteOrigin;
   }
 
+  /**
+   * What a remote SDP is, from the offer/answer state alone: `answer` while our offer is
+   * outstanding (a 18x or 200 to our INVITE, or the ACK to our offer in a 200); `repeat` when
+   * it repeats the peer's last SDP (a 200 after a 183 with the same answer: nothing to apply);
+   * otherwise `offer` (an INVITE or re-INVITE, or a 18x/200 to our offerless INVITE).
+   */
+  remoteSdpRole(sdp: string): 'answer' | 'repeat' | 'offer' {
+    if (this.#state.phase === 'local-offer') return 'answer';
+    return this.isRepeatOfRemote(sdp) ? 'repeat' : 'offer';
+  }
+
   /** Change the local address or ports (e.g. new transports); used by the next offer or answer. */
   setTransport(transport: LocalTransport): void {
     const ipVersion = checkTransport(transport);
@@ -203,6 +214,9 @@ export class MediaSession {
     const localHold = options.hold ?? state.localHold;
     let slots = [...state.slots];
     if (slots.length === 0) slots.push(newSlot('audio', config, undefined));
+    if (options.video === true && config.transport.video === undefined) {
+      throw new SdpError(SdpErrorCode.InvalidOptions, 'video was asked for, but the transport has no video port');
+    }
     if (options.video === true && !slots.some((slot) => slot.kind === 'video' && slot.port !== 0)) {
       // RFC 3264 §8.1: a new stream reuses the slot of a stream disabled earlier, or is appended.
       const reuse = slots.findIndex((slot) => slot.kind === 'video' && slot.port === 0);

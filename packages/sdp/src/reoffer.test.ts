@@ -151,6 +151,7 @@ describe('offerless INVITE, early media and forks', () => {
     const uas = alice();
     const uac = bob();
     const offerIn200 = uas.createOffer();
+    assert.equal(uac.remoteSdpRole(offerIn200), 'offer');
     const answerInAck = uac.receiveOffer(offerIn200);
     const negotiated = uas.receiveAnswer(answerInAck);
     assert.equal(negotiated[0]?.accepted, true);
@@ -161,7 +162,9 @@ describe('offerless INVITE, early media and forks', () => {
     const caller = alice();
     const callee = bob();
     const answer = callee.receiveOffer(caller.createOffer());
+    assert.equal(caller.remoteSdpRole(answer), 'answer');
     const early = caller.receiveAnswer(answer);
+    assert.equal(caller.remoteSdpRole(answer), 'repeat');
     assert.equal(caller.state, 'stable');
     assert.ok(caller.isRepeatOfRemote(answer));
     assert.equal(caller.receiveAnswer(answer), early, 'the repeat changes nothing');
@@ -285,6 +288,13 @@ describe('offer/answer state errors', () => {
     assert.throws(() => new MediaSession({ transport: localTransport, srtp: { mode: 'optional', suites: [] } }), {
       code: SdpErrorCode.InvalidOptions,
     });
+    assert.throws(
+      () =>
+        new MediaSession({ transport: { address: '10.0.0.1', audio: { port: 4000 } } }).createOffer({ video: true }),
+      {
+        code: SdpErrorCode.InvalidOptions,
+      },
+    );
     assert.throws(() => new MediaSession({ transport: { address: '10.0.0.1' } }).createOffer(), {
       code: SdpErrorCode.InvalidOptions,
     });
