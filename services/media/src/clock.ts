@@ -1,0 +1,73 @@
+/**
+ * Time for the media service: pacing of Node-made RTP, RTP timeout checks, worker restarts.
+ * Logic takes a {@link Clock}; the system clock is the default.
+ */
+
+/** What the media service needs of time. `now` is in ms, monotonic. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The process clock (`performance.now`, real timers). */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => {
+    const timer = setTimeout(callback, ms);
+    timer.unref?.();
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Calls `tick` every `intervalMs` on average: each wake-up is scheduled from the start time, not
+ * from the previous wake-up, so timer lateness does not accumulate into drift. A late wake-up
+ * runs the missed ticks at once (at most `maxCatchUp`; beyond that the pacer resynchronises).
+ */
+export class Pacer {
+  readonly #clock: Clock;
+  readonly #intervalMs: number;
+  readonly #tick: () => void;
+  readonly #maxCatchUp: number;
+  #timer: unknown;
+  #next = 0;
+  #running = false;
+
+  constructor(clock: Clock, intervalMs: number, tick: () => void, maxCatchUp = 5) {
+    this.#clock = clock;
+    this.#intervalMs = intervalMs;
+    this.#tick = tick;
+    this.#maxCatchUp = maxCatchUp;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#next = this.#clock.now() + this.#intervalMs;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#timer = this.#clock.setTimeout(() => this.#wake(), Math.max(0, this.#next - this.#clock.now()));
+  }
+
+  #wake(): void {
+    if (!this.#running) return;
+    const now = this.#clock.now();
+    let ran = 0;
+    while (this.#next <= now && ran < this.#maxCatchUp) {
+      this.#tick();
+      this.#next += this.#intervalMs;
+      ran++;
+    }
+    if (this.#next <= now) this.#next = now + this.#intervalMs; // too far behind: resynchronise
+    if (this.#running) this.#schedule();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#clock.clearTimeout(this.#timer);
+  }
+}
