@@ -279,8 +279,9 @@ export class Endpoint {
   tick(): void {
     if (this.closed) return;
     const { muted, volume } = this.#host.inputState();
-    if (this.sender && !this.bridgedTo && this.audio?.sends)
-      this.sender.tick({ muted: muted || this.micMuted, volume });
+    // Only while the consumer towards the peer is live: a key press must not start into a paused or missing one.
+    const live = this.outConsumer !== undefined && !this.outConsumer.closed && !this.outConsumer.paused;
+    if (this.sender && !this.bridgedTo && live) this.sender.tick({ muted: muted || this.micMuted, volume });
     if (this.outputTone && this.sink) {
       const frame = new Int16Array(FRAME_SAMPLES);
       this.outputTone.read(frame);

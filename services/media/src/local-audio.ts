@@ -155,7 +155,9 @@ export class LocalAudioSender {
 
   /** One 20 ms tick: sends an audio packet, or the next RFC 4733 packet of a key press. */
   tick(state: LocalAudioState): void {
-    if (this.#current === undefined && this.#jobs.length > 0) this.#startJob();
+    // mediasoup creates a producer's stream from a packet of its media codec only: events sent
+    // before the first audio packet would be dropped, so a key press waits for audio to flow.
+    if (this.#current === undefined && this.#jobs.length > 0 && this.packetsSent >= 2) this.#startJob();
     const job = this.#current;
     if (job) {
       const next = job.packets.shift();
