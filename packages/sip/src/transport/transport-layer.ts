@@ -8,15 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
 import { SipParseError } from '../errors.ts';
 import type { SipMessage, SipRequest } from '../message/message.ts';
 import { isKeepAlive, parseMessage } from '../message/parser.ts';
 import { serializeMessage } from '../message/serializer.ts';
 import { validateRequest, validateResponse } from '../message/validate.ts';
-import { sipStreamCodec } from './connection-codec.ts';
-import { Connection, type ConnectionEvents } from './connection.ts';
+import type { Connection, ConnectionEvents } from './connection.ts';
+import { ConnectionPool } from './connection-pool.ts';
 import {
   bindStream,
   bindUdp,
@@ -26,7 +25,6 @@ import {
   type UdpListener,
 } from './listeners.ts';
 import { errorResponseFor, looksLikeResponse } from './malformed-answer.ts';
-import { openSocket } from './outbound-connect.ts';
 import { computeResponseTarget } from './response-target.ts';
 import { TransportError, TransportErrorCode } from './transport-error.ts';
 import {
@@ -55,7 +53,6 @@ import {
   stampSentBy,
   type SentBy,
 } from './via-rules.ts';
-import { webSocketCodec } from './websocket-codec.ts';
 
 /** Largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes). */
 const MAX_DATAGRAM_BYTES = 65_507;
@@ -69,10 +66,6 @@ export interface ConnectionInfo {
   local: TransportAddress;
   remote: TransportAddress;
   outbound: boolean;
-}
-
-function remoteKey(address: TransportAddress): string {
-  return `${address.protocol} ${sentByKey(address.address, address.port, address.protocol)}`;
 }
 
 function isWildcard(address: string): boolean {
@@ -97,13 +90,10 @@ export class SipTransportLayer implements TransportLayer {
   #state: 'new' | 'starting' | 'started' | 'stopped' = 'new';
   #udp: UdpListener[] = [];
   #streams: StreamListener[] = [];
-  readonly #connections = new Map<string, Connection>();
-  readonly #byRemote = new Map<string, Connection>();
-  readonly #connecting = new Map<string, Promise<Connection>>();
+  readonly #pool: ConnectionPool;
   readonly #ownSentBys = new Set<string>();
   /** RFC 7118 §5: a client without a WS listener puts a random `.invalid` host in its Via. */
   readonly #webSocketHost = `${randomBytes(6).toString('hex')}.invalid`;
-  #nextId = 1;
 
   /** @param options listeners, TLS, limits, clock, user and logger (see {@link SipTransportLayerOptions}) */
   constructor(options: SipTransportLayerOptions) {
@@ -112,6 +102,15 @@ export class SipTransportLayer implements TransportLayer {
     this.#limits = resolveTransportLimits(options.limits);
     this.#logger = options.logger ?? {};
     this.#user = options.user;
+    this.#pool = new ConnectionPool({
+      clock: this.#clock,
+      limits: this.#limits,
+      tls: options.tls,
+      webSocketPath: options.webSocketPath ?? '/',
+      accepting: () => this.#state === 'started',
+      events: this.#connectionEvents,
+      logger: this.#logger,
+    });
   }
 
   /** Replaces the layer above (when it is built after the transport). */
@@ -126,7 +125,7 @@ export class SipTransportLayer implements TransportLayer {
     this.#state = 'starting';
     const events: ListenerEvents = {
       datagram: (listener, data, remote) => this.#onDatagram(listener, data, remote),
-      connection: (listener, socket) => this.#onInboundSocket(listener, socket),
+      connection: (listener, socket) => this.#pool.accept(listener.protocol, socket),
       error: (listener, error) =>
         this.#logger.warn?.('listener error', {
           protocol: listener.protocol,
@@ -154,7 +153,7 @@ export class SipTransportLayer implements TransportLayer {
   /** Closes every connection and listener. Idempotent. */
   async stop(): Promise<void> {
     this.#state = 'stopped';
-    for (const connection of [...this.#connections.values()]) connection.close(null);
+    this.#pool.closeAll();
     const closing: Promise<void>[] = [];
     for (const { server } of this.#streams) closing.push(new Promise((resolve) => server.close(() => resolve())));
     for (const { socket } of this.#udp) closing.push(new Promise((resolve) => socket.close(() => resolve())));
@@ -170,7 +169,7 @@ export class SipTransportLayer implements TransportLayer {
 
   /** Open connections. */
   get connections(): ConnectionInfo[] {
-    return [...this.#connections.values()].map((c) => ({
+    return this.#pool.all.map((c) => ({
       id: c.id,
       protocol: c.protocol,
       local: c.local,
@@ -181,12 +180,12 @@ export class SipTransportLayer implements TransportLayer {
 
   /** True while a connection id names an open connection. */
   isConnectionOpen(connectionId: string): boolean {
-    return this.#connections.get(connectionId)?.open === true;
+    return this.#pool.get(connectionId)?.open === true;
   }
 
   /** Keeps a connection from idle close until the returned function is called (a no-op for unknown ids). */
   retainConnection(connectionId: string): () => void {
-    return this.#connections.get(connectionId)?.retain() ?? (() => undefined);
+    return this.#pool.get(connectionId)?.retain() ?? (() => undefined);
   }
 
   /** The local address a request to `destination` leaves from: the listener of that protocol and family. */
@@ -197,7 +196,7 @@ export class SipTransportLayer implements TransportLayer {
       const sentBy = this.#listenerSentBy(listener, undefined);
       return { protocol: destination.protocol, address: bareAddress(sentBy.host), port: sentBy.port ?? listener.port };
     }
-    const connection = this.#byRemote.get(remoteKey(destination));
+    const connection = this.#pool.toRemote(destination);
     if (connection?.open === true) return connection.local;
     throw new TransportError(TransportErrorCode.NoTransport, `no ${destination.protocol} transport for IPv${family}`, {
       destination,
@@ -230,7 +229,7 @@ export class SipTransportLayer implements TransportLayer {
     if (destination.protocol === 'udp') return this.#sendDatagram(this.#udpFor(destination), bytes, destination);
     // §18.2.2: open a new connection for a response only over TCP/TLS, never to a WebSocket client.
     const allowConnect = destination.protocol === 'tcp' || destination.protocol === 'tls';
-    const connection = await this.#connectionFor(destination, target, allowConnect);
+    const connection = await this.#pool.connectionFor(destination, target, allowConnect);
     await connection.send(bytes);
     return { local: connection.local, destination: connection.remote, connectionId: connection.id };
   }
@@ -253,7 +252,7 @@ export class SipTransportLayer implements TransportLayer {
       this.#logger.debug?.('request above the UDP limit goes over TCP (RFC 3261 §18.1.1)', { size: bytes.length });
       destination = { ...destination, protocol: 'tcp' };
     }
-    const connection = await this.#connectionFor(destination, target, true);
+    const connection = await this.#pool.connectionFor(destination, target, true);
     this.#stamp(request, destination.protocol, this.#connectionSentBy(connection), destination);
     await connection.send(serializeMessage(request));
     return { local: connection.local, destination, connectionId: connection.id };
@@ -340,104 +339,6 @@ export class SipTransportLayer implements TransportLayer {
     return sentBy;
   }
 
-  /** An open connection for the target: by id, else by remote address, else (if allowed) a new one. */
-  async #connectionFor(destination: TransportAddress, target: SendTarget, allowConnect: boolean): Promise<Connection> {
-    let connection: Connection | undefined;
-    if (target.connectionId !== undefined && target.connectionId !== null) {
-      connection = this.#connections.get(target.connectionId);
-      if (connection?.open !== true && !allowConnect) {
-        throw new TransportError(TransportErrorCode.ConnectionClosed, `connection ${target.connectionId} is closed`, {
-          destination,
-          connectionId: target.connectionId,
-        });
-      }
-    }
-    if (connection?.open !== true) connection = this.#byRemote.get(remoteKey(destination));
-    if (connection?.open !== true) {
-      if (!allowConnect)
-        throw new TransportError(
-          TransportErrorCode.ConnectionClosed,
-          `no open ${destination.protocol} connection to ${destination.address}:${destination.port}`,
-          { destination },
-        );
-      const key = remoteKey(destination);
-      let pending = this.#connecting.get(key);
-      if (pending === undefined) {
-        pending = this.#connect(destination, target.serverName);
-        this.#connecting.set(key, pending);
-        void pending.then(
-          () => this.#connecting.delete(key),
-          () => this.#connecting.delete(key),
-        );
-      }
-      connection = await pending;
-    }
-    await connection.ready;
-    return connection;
-  }
-
-  async #connect(destination: TransportAddress, serverName: string | undefined): Promise<Connection> {
-    if (this.#connections.size + this.#connecting.size >= this.#limits.maxConnections) {
-      throw new TransportError(
-        TransportErrorCode.ConnectFailed,
-        `connection limit (${this.#limits.maxConnections}) reached`,
-        { destination },
-      );
-    }
-    const connection = await openSocket(
-      { destination, serverName, tls: this.#options.tls, clock: this.#clock, timeoutMs: this.#limits.connectTimeoutMs },
-      (socket) => this.#adopt(socket, destination.protocol, true),
-    );
-    if (this.#state !== 'started') connection.close(null);
-    await connection.ready;
-    return connection;
-  }
-
-  #onInboundSocket(listener: StreamListener, socket: Socket): void {
-    socket.on('error', () => undefined); // until adopted, and for sockets refused below
-    if (
-      this.#state !== 'started' ||
-      this.#connections.size >= this.#limits.maxConnections ||
-      socket.remoteAddress === undefined
-    ) {
-      this.#logger.warn?.('inbound connection refused', { protocol: listener.protocol, open: this.#connections.size });
-      socket.destroy();
-      return;
-    }
-    this.#adopt(socket, listener.protocol, false);
-  }
-
-  #adopt(socket: Socket, protocol: TransportProtocol, outbound: boolean): Connection {
-    const limits = this.#limits;
-    const webSocket = protocol === 'ws' || protocol === 'wss';
-    const codec = webSocket
-      ? webSocketCodec({
-          role: outbound ? 'client' : 'server',
-          limits: limits.message,
-          maxHandshakeBytes: limits.maxHandshakeBytes,
-          host: `${hostOf(socket.remoteAddress ?? '')}:${socket.remotePort ?? 0}`,
-          path: this.#options.webSocketPath ?? '/',
-        })
-      : sipStreamCodec(limits.message);
-    const connection = new Connection({
-      id: `${protocol}-${this.#nextId++}`,
-      protocol,
-      socket,
-      outbound,
-      clock: this.#clock,
-      idleTimeoutMs: limits.idleTimeoutMs,
-      maxWriteBufferBytes: limits.maxWriteBufferBytes,
-      readyTimeoutMs: limits.connectTimeoutMs,
-      codec,
-      events: this.#connectionEvents,
-    });
-    if (connection.open) {
-      this.#connections.set(connection.id, connection);
-      this.#byRemote.set(remoteKey(connection.remote), connection);
-    }
-    return connection;
-  }
-
   readonly #connectionEvents: ConnectionEvents = {
     onMessage: (connection, message) =>
       this.#receive(
@@ -462,9 +363,6 @@ export class SipTransportLayer implements TransportLayer {
         );
     },
     onClosed: (connection, failure) => {
-      this.#connections.delete(connection.id);
-      const key = remoteKey(connection.remote);
-      if (this.#byRemote.get(key) === connection) this.#byRemote.delete(key);
       this.#logger.debug?.('connection closed', { id: connection.id, reason: failure?.message ?? 'closed' });
       this.#upcall(() => this.#user.onConnectionClosed?.(connection.id, failure));
     },
