@@ -67,6 +67,24 @@ export const ErrorCode = {
   /** No local mix with this id. */
   MEDIA_MIX_NOT_FOUND: 'MEDIA_MIX_NOT_FOUND',
 
+  // session (guide chapter 6)
+  /** No call with this session id (never existed, or ended and forgotten). */
+  SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
+  /** The call has ended (guide §6.2.5: later actions on it change nothing). */
+  SESSION_ENDED: 'SESSION_ENDED',
+  /** The action does not fit the call's state (e.g. answer an outgoing call, hold while ringing). */
+  SESSION_WRONG_STATE: 'SESSION_WRONG_STATE',
+  /** A hold, unhold, update or transfer is still pending (guide §6.6). */
+  SESSION_BUSY: 'SESSION_BUSY',
+  /** The account has reached its maxCalls (guide §6.4.2). */
+  SESSION_LIMIT: 'SESSION_LIMIT',
+  /** The account is not logged in (guide §6.2.1 step 1): no calls or messages. */
+  ACCOUNT_NOT_LOGGED_IN: 'ACCOUNT_NOT_LOGGED_IN',
+  /** A URI or dial string that is not a SIP/tel URI (guide §6.11). */
+  INVALID_URI: 'INVALID_URI',
+  /** The SIP peer refused or did not answer; data.sipStatus says how. */
+  SIP_FAILED: 'SIP_FAILED',
+
   // generic
   /** The storage layer failed; the message says why (locked, unreadable, …). */
   STORAGE_FAILED: 'STORAGE_FAILED',
@@ -111,6 +129,14 @@ const statusOf: Record<ErrorCode, number> = {
   MEDIA_FILE_UNREADABLE: 422,
   MEDIA_DEVICE_NOT_FOUND: 404,
   MEDIA_MIX_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  SESSION_ENDED: 410,
+  SESSION_WRONG_STATE: 409,
+  SESSION_BUSY: 409,
+  SESSION_LIMIT: 429,
+  ACCOUNT_NOT_LOGGED_IN: 409,
+  INVALID_URI: 422,
+  SIP_FAILED: 502,
   STORAGE_FAILED: 500,
   PATH_OUTSIDE_ACCOUNT: 403,
   PATH_NOT_ALLOWED: 403,

@@ -10,5 +10,6 @@ export * from './provisioning.ts';
 export * from './profile.ts';
 export * from './license.ts';
 export * from './media.ts';
+export * from './session.ts';
 export * from './events.ts';
 export * from './catalog.ts';
