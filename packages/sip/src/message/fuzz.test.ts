@@ -2,8 +2,8 @@
  * Seeded, bounded fuzzing: mutated torture messages must only ever produce a message or a
  * SipParseError — through the datagram parser, every typed accessor, validation, the
  * serializer, multipart parsing and the stream framer — and each case must finish quickly.
- * SIP_FUZZ_CASES raises the count (the SIP-stack issue asks for 100k in CI; 2,000 keeps the
- * unit run fast).
+ * SIP_FUZZ_CASES changes the count; the default is the 100k cases the SIP-stack issue asks
+ * for in the normal run (about 3.5 s on Node 24).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import { parseMultipart } from './multipart.ts';
 import { createResponse } from './response.ts';
 import type { SipMessage } from './message.ts';
 
-const CASES = Number(process.env['SIP_FUZZ_CASES'] ?? 2000);
+const CASES = Number(process.env['SIP_FUZZ_CASES'] ?? 100_000);
 const SEED = 0x5eed4475;
 
 /** mulberry32: small, fast, deterministic. */
@@ -35,9 +35,42 @@ function random(seed: number): () => number {
   };
 }
 
-const INTERESTING = ['\r\n', '\r', '\n', ' ', '\t', ':', ';', ',', '"', '<', '>', '%', '%0', '\\', '\x00', '\xff', '=', '@', '?', '[', ']', '/', 'Content-Length: 99999\r\n', 'l: 5\r\n', '\r\n\r\n', '\r\n ', 'z9hG4bK', 'SIP/2.0', 'sip:', 'tel:+1-', '*', '(', ')', '9999999999999999999999'].map((s) =>
-  Buffer.from(s, 'latin1'),
-);
+const INTERESTING = [
+  '\r\n',
+  '\r',
+  '\n',
+  ' ',
+  '\t',
+  ':',
+  ';',
+  ',',
+  '"',
+  '<',
+  '>',
+  '%',
+  '%0',
+  '\\',
+  '\x00',
+  '\xff',
+  '=',
+  '@',
+  '?',
+  '[',
+  ']',
+  '/',
+  'Content-Length: 99999\r\n',
+  'l: 5\r\n',
+  '\r\n\r\n',
+  '\r\n ',
+  'z9hG4bK',
+  'SIP/2.0',
+  'sip:',
+  'tel:+1-',
+  '*',
+  '(',
+  ')',
+  '9999999999999999999999',
+].map((s) => Buffer.from(s, 'latin1'));
 
 function mutate(input: Buffer, next: () => number): Buffer {
   let bytes = input;
@@ -129,7 +162,8 @@ describe('fuzzing (seeded, bounded)', () => {
         exercise(parseMessage(input));
         parsed++;
       } catch (error) {
-        if (!(error instanceof SipParseError)) throw new Error(`case ${i}: ${String(error)}\n${input.toString('latin1')}`, { cause: error });
+        if (!(error instanceof SipParseError))
+          throw new Error(`case ${i}: ${String(error)}\n${input.toString('latin1')}`, { cause: error });
         rejected++;
       }
       const split = Math.floor(next() * (input.length + 1));
@@ -148,7 +182,10 @@ describe('fuzzing (seeded, bounded)', () => {
 
   it('refuses endless headers and oversized messages', () => {
     const endless = Buffer.concat([Buffer.from('INVITE sip:a@b SIP/2.0\r\n'), Buffer.alloc(70000, 'X-A: b\r\n')]);
-    assert.throws(() => parseMessage(endless), (e: unknown) => e instanceof SipParseError && e.code === 'HEADERS_TOO_LARGE');
+    assert.throws(
+      () => parseMessage(endless),
+      (e: unknown) => e instanceof SipParseError && e.code === 'HEADERS_TOO_LARGE',
+    );
     const errors: string[] = [];
     const framer = new StreamFramer({ onMessage: () => assert.fail('message'), onError: (e) => errors.push(e.code) });
     for (let i = 0; i < 100 && !framer.failed; i++) framer.push(Buffer.alloc(1024, 'X-A: b\r\n'));

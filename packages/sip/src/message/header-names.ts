@@ -125,35 +125,57 @@ export function isListHeader(key: string): boolean {
   return LIST_HEADERS.has(key);
 }
 
-/** Known keys bucketed by length, for {@link headerKeyAt}. */
-const BY_LENGTH: string[][] = [];
-
-/**
- * The key of the header name at `buf[start, end)` when it is a known header in any letter
- * case (compact forms included), compared byte by byte without making a string; undefined
- * for unknown names. The hot-path twin of {@link headerKey} (undici's header-name trie does
- * the same job).
- */
-export function headerKeyAt(buf: Buffer, start: number, end: number): string | undefined {
-  const length = end - start;
-  if (length === 1) {
-    const c = buf[start]! | 0x20;
-    return COMPACT[String.fromCharCode(c)];
-  }
-  const bucket = BY_LENGTH[length];
-  if (bucket === undefined) return undefined;
-  next: for (const key of bucket) {
-    for (let i = 0; i < length; i++) {
-      const c = buf[start + i]!;
-      // Folding ASCII letters with 0x20 is safe here: keys hold only letters, digits and "-".
-      if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== key.charCodeAt(i)) continue next;
-    }
-    return key;
-  }
-  return undefined;
+/** A known header: its canonical spelling and key. */
+export interface KnownHeader {
+  /** Canonical spelling (`Call-ID`). */
+  readonly name: string;
+  /** Key (`call-id`). */
+  readonly key: string;
 }
 
-for (const key of Object.keys(CANONICAL)) (BY_LENGTH[key.length] ??= []).push(key);
+/** Known headers and compact forms, as a flat list indexed by {@link knownHeaderAt}. */
+export const KNOWN_HEADERS: KnownHeader[] = [];
+/** Indexes into KNOWN_HEADERS by `length * 128 + lower-cased first char`. */
+const BY_LENGTH_AND_FIRST: number[][] = [];
+
+function addKnown(name: string, key: string): void {
+  KNOWN_HEADERS.push({ name, key });
+  (BY_LENGTH_AND_FIRST[name.length * 128 + (name.charCodeAt(0) | 0x20)] ??= []).push(KNOWN_HEADERS.length - 1);
+}
+for (const [key, name] of Object.entries(CANONICAL)) addKnown(name, key);
+for (const [letter, key] of Object.entries(COMPACT)) addKnown(letter, key);
+
+/**
+ * The known header whose name is `text[start, end)` in any letter case, compared char by char
+ * without making a string: `index * 2 + 1` when the spelling is exactly the canonical one (or
+ * the lower-case compact letter), so the caller can reuse the interned name; `index * 2` for
+ * another spelling; -1 for unknown names. The scanner's twin of {@link headerKey} (undici's
+ * header-name trie does the same job on bytes).
+ */
+export function knownHeaderAt(text: string, start: number, end: number): number {
+  const length = end - start;
+  const c0 = text.charCodeAt(start);
+  if (c0 >= 128) return -1;
+  const bucket = BY_LENGTH_AND_FIRST[length * 128 + (c0 | 0x20)];
+  if (bucket === undefined) return -1;
+  next: for (const index of bucket) {
+    const { name, key } = KNOWN_HEADERS[index]!;
+    let exact = 1;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(start + i);
+      if (c === name.charCodeAt(i)) continue;
+      exact = 0;
+      // Folding ASCII letters with 0x20 is safe here: keys hold only letters, digits and "-".
+      if (
+        (c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== key.charCodeAt(i) &&
+        !(length === 1 && (c | 0x20) === name.charCodeAt(0))
+      )
+        continue next;
+    }
+    return index * 2 + exact;
+  }
+  return -1;
+}
 
 /** Every known header key with its canonical name (for documentation and tests). */
 export function knownHeaders(): ReadonlyArray<readonly [key: string, name: string]> {

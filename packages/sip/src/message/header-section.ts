@@ -6,8 +6,8 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { SipErrorCode, SipParseError } from '../errors.ts';
 import { CHAR_CLASS, TOKEN } from '../syntax/charset.ts';
-import { headerKey, headerKeyAt } from './header-names.ts';
-import { SipHeaders, type HeaderField } from './headers.ts';
+import { headerKey, KNOWN_HEADERS, knownHeaderAt } from './header-names.ts';
+import { SipHeaders, type HeaderField, type WireField } from './headers.ts';
 import { parseStartLine, type StartLine } from './start-line.ts';
 
 /** Size limits. Every one is enforced; nothing grows without bound. */
@@ -21,7 +21,11 @@ export interface SipLimits {
 }
 
 /** The defaults of {@link SipLimits}. */
-export const DEFAULT_LIMITS: Readonly<SipLimits> = Object.freeze({ maxHeaderBytes: 32768, maxBodyBytes: 32768, maxHeaderCount: 256 });
+export const DEFAULT_LIMITS: Readonly<SipLimits> = Object.freeze({
+  maxHeaderBytes: 32768,
+  maxBodyBytes: 32768,
+  maxHeaderCount: 256,
+});
 
 /** What {@link parseHead} read from a header section. */
 export interface Head {
@@ -60,14 +64,25 @@ export function skipLeadingCrlf(buf: Buffer, start: number): number {
   return pos;
 }
 
-function hasBareCr(text: string): boolean {
-  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 0x0a) return true;
+/** True if `text[from, to)` holds a CR that is not followed by LF. */
+function hasBareCr(text: string, from: number, to: number): boolean {
+  for (let cr = text.indexOf('\r', from); cr >= 0 && cr < to; cr = text.indexOf('\r', cr + 1))
+    if (text.charCodeAt(cr + 1) !== 0x0a) return true;
   return false;
 }
 const HIGH_BYTE = /[\x80-\xff]/;
 
 function lineError(detail: string): SipParseError {
-  return new SipParseError(SipErrorCode.InvalidHeaderLine, detail, { status: 400, reasonPhrase: 'Bad Request (malformed header line)' });
+  return new SipParseError(SipErrorCode.InvalidHeaderLine, detail, {
+    status: 400,
+    reasonPhrase: 'Bad Request (malformed header line)',
+  });
+}
+
+/** A {@link Head} plus where its header section ended. */
+interface ScannedHead extends Head {
+  /** Offset into the scanned text just past the blank line; -1 when the text holds none. */
+  end: number;
 }
 
 /**
@@ -76,58 +91,104 @@ function lineError(detail: string): SipParseError {
  * message and answer it.
  */
 export function parseHead(buf: Buffer, start: number, end: number, limits: SipLimits): Head {
+  return scanHead(buf, start, buf.toString('latin1', start, end), isAscii(buf.subarray(start, end)), limits);
+}
+
+/**
+ * The datagram fast path: decodes at most `window` bytes from `start` once and scans them,
+ * finding the blank line as it goes (one pass instead of a framing pass plus a parsing pass).
+ * Returns undefined when the window holds no complete header section; the caller then frames
+ * with {@link findHeaderEnd} first (long or incomplete sections).
+ */
+export function scanDatagramHead(
+  buf: Buffer,
+  start: number,
+  window: number,
+  limits: SipLimits,
+): { head: Head; end: number } | undefined {
+  const stop = Math.min(buf.length, start + window);
+  // The whole datagram is ASCII in the common case (one SIMD check, no subarray); otherwise
+  // the values with high bytes are checked one by one, as for a non-ASCII header section.
+  const head = scanHead(buf, start, buf.toString('latin1', start, stop), isAscii(buf), limits);
+  return head.end < 0 ? undefined : { head, end: start + head.end };
+}
+
+/**
+ * The scanner: `text` is `buf` decoded as latin1 from offset `base`, so char offsets in
+ * `text` plus `base` are byte offsets in `buf`. All scanning is on the string (V8's
+ * `indexOf` and `charCodeAt` cost far less than a Buffer call per line); names of known
+ * headers are matched char by char without making a string (see {@link knownHeaderAt}).
+ */
+function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limits: SipLimits): ScannedHead {
   const fields: HeaderField[] = [];
+  const length = text.length;
+  // The first error wins; a bare CR (checked once the section's end is known) ranks after the
+  // start line and before anything found in the header lines.
+  let startError: SipParseError | undefined;
   let error: SipParseError | undefined;
   let framingError: SipParseError | undefined;
   let contentLength: number | undefined;
   let startLine: StartLine | undefined;
 
-  let lineEnd = buf.indexOf(0x0a, start);
-  if (lineEnd < 0 || lineEnd >= end) lineEnd = end;
+  let lineEnd = text.indexOf('\n');
+  if (lineEnd < 0) lineEnd = length;
   try {
-    startLine = parseStartLine(buf, start, lineEnd > start && buf[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd);
+    startLine = parseStartLine(
+      buf,
+      base,
+      base + (lineEnd > 0 && text.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd),
+      text,
+    );
   } catch (caught) {
-    error = caught as SipParseError;
+    startError = caught as SipParseError;
   }
 
-  // One latin1 decode of the whole section; names and ASCII values are then cheap substrings
-  // of it, while the scanning itself stays on bytes. Non-ASCII values are decoded as UTF-8.
-  const text = buf.toString('latin1', start, end);
-  const ascii = isAscii(buf.subarray(start, end));
-  // A CR not followed by LF can never be valid in a header section (quoted-pair excludes CR).
-  if (hasBareCr(text)) error ??= lineError('bare CR in the header section');
-
+  let end = -1;
   let pos = lineEnd + 1;
-  while (pos < end) {
-    const c0 = buf[pos]!;
+  while (pos < length) {
+    const c0 = text.charCodeAt(pos);
     // The blank line that ends the section.
-    if (c0 === 0x0a || (c0 === 0x0d && buf[pos + 1] === 0x0a)) break;
+    if (c0 === 0x0a) {
+      end = pos + 1;
+      break;
+    }
+    if (c0 === 0x0d && text.charCodeAt(pos + 1) === 0x0a) {
+      end = pos + 2;
+      break;
+    }
     // Header name: a token, then optional whitespace, then ":" (RFC 4475 §3.1.1.1 has "TO :").
     const nameStart = pos;
-    while (pos < end && buf[pos]! < 128 && (CHAR_CLASS[buf[pos]!]! & TOKEN) !== 0) pos++;
+    while (pos < length) {
+      const c = text.charCodeAt(pos);
+      if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+      pos++;
+    }
     const nameEnd = pos;
-    while (buf[pos] === 0x20 || buf[pos] === 0x09) pos++;
+    let c = text.charCodeAt(pos);
+    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
     let lineProblem: string | undefined;
-    if (nameEnd === nameStart) lineProblem = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'header line without a name';
-    else if (buf[pos] !== 0x3a) lineProblem = 'header line without a colon';
-    else pos++;
+    if (nameEnd === nameStart)
+      lineProblem = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'header line without a name';
+    else if (c !== 0x3a) lineProblem = 'header line without a colon';
+    else c = text.charCodeAt(++pos);
     // Value: skip leading whitespace and leading folds ("Contact:\r\n  <sip:...>").
-    while (buf[pos] === 0x20 || buf[pos] === 0x09) pos++;
+    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
     for (;;) {
-      const fold = buf[pos] === 0x0d && buf[pos + 1] === 0x0a ? 2 : buf[pos] === 0x0a ? 1 : 0;
-      const after = buf[pos + fold];
+      const fold = c === 0x0d && text.charCodeAt(pos + 1) === 0x0a ? 2 : c === 0x0a ? 1 : 0;
+      const after = text.charCodeAt(pos + fold);
       if (fold === 0 || (after !== 0x20 && after !== 0x09)) break;
       pos += fold;
-      while (buf[pos] === 0x20 || buf[pos] === 0x09) pos++;
+      c = text.charCodeAt(pos);
+      while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
     }
     const valueStart = pos;
     let valueEnd: number;
     // Read to the line end that is not followed by whitespace (§7.3.1 folding).
     for (;;) {
-      let lf = buf.indexOf(0x0a, pos);
-      if (lf < 0 || lf >= end) lf = end;
-      const next = buf[lf + 1];
-      if (lf < end - 1 && (next === 0x20 || next === 0x09)) {
+      let lf = text.indexOf('\n', pos);
+      if (lf < 0) lf = length;
+      const next = text.charCodeAt(lf + 1);
+      if (lf < length - 1 && (next === 0x20 || next === 0x09)) {
         pos = lf + 1;
         continue;
       }
@@ -136,31 +197,56 @@ export function parseHead(buf: Buffer, start: number, end: number, limits: SipLi
       break;
     }
     while (valueEnd > valueStart) {
-      const c = buf[valueEnd - 1];
-      if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) break;
+      const t = text.charCodeAt(valueEnd - 1);
+      if (t !== 0x20 && t !== 0x09 && t !== 0x0d && t !== 0x0a) break;
       valueEnd--;
     }
     if (lineProblem !== undefined) {
       error ??= lineError(lineProblem);
       continue;
     }
-    const name = text.slice(nameStart - start, nameEnd - start);
-    const key = headerKeyAt(buf, nameStart, nameEnd) ?? headerKey(name);
+    const known = knownHeaderAt(text, nameStart, nameEnd);
+    let name: string;
+    let key: string;
+    if (known < 0) {
+      name = text.slice(nameStart, nameEnd);
+      key = headerKey(name);
+    } else {
+      const header = KNOWN_HEADERS[known >> 1]!;
+      name = (known & 1) === 1 ? header.name : text.slice(nameStart, nameEnd);
+      key = header.key;
+    }
     if (fields.length >= limits.maxHeaderCount) {
       // Keep scanning (without storing) so Content-Length still frames the message.
-      error ??= new SipParseError(SipErrorCode.TooManyHeaders, `more than ${limits.maxHeaderCount} header fields`, { status: 513, reasonPhrase: 'Message Too Large' });
+      error ??= new SipParseError(SipErrorCode.TooManyHeaders, `more than ${limits.maxHeaderCount} header fields`, {
+        status: 513,
+        reasonPhrase: 'Message Too Large',
+      });
       if (key !== 'content-length') continue;
     }
-    let raw = text.slice(valueStart - start, valueEnd - start);
+    let raw = text.slice(valueStart, valueEnd);
     if (!ascii && HIGH_BYTE.test(raw)) {
-      const bytes = buf.subarray(valueStart, valueEnd);
+      const bytes = buf.subarray(base + valueStart, base + valueEnd);
       if (!isUtf8(bytes)) {
-        error ??= new SipParseError(SipErrorCode.InvalidUtf8, `${name} is not UTF-8`, { status: 400, reasonPhrase: 'Bad Request (invalid UTF-8)', header: name });
+        error ??= new SipParseError(SipErrorCode.InvalidUtf8, `${name} is not UTF-8`, {
+          status: 400,
+          reasonPhrase: 'Bad Request (invalid UTF-8)',
+          header: name,
+        });
         continue;
       }
       raw = bytes.toString('utf8');
     }
-    fields.push({ name, key, raw });
+    // A line in canonical form ("Name: value" CRLF) is kept by reference for the serializer.
+    const canonical =
+      nameEnd + 2 === valueStart &&
+      text.charCodeAt(nameEnd + 1) === 0x20 &&
+      valueEnd + 2 === pos &&
+      text.charCodeAt(valueEnd) === 0x0d;
+    const field: WireField = canonical
+      ? { name, key, raw, source: buf, start: base + nameStart, end: base + pos }
+      : { name, key, raw, source: undefined, start: 0, end: 0 };
+    fields.push(field);
     if (key === 'content-length') {
       if (contentLength !== undefined || framingError !== undefined) {
         // RFC 4475 §3.3.9 mcl01: with two values there is no way to know where the body ends.
@@ -170,38 +256,53 @@ export function parseHead(buf: Buffer, start: number, end: number, limits: SipLi
           header: 'Content-Length',
         });
       } else {
-        const parsed = readContentLength(buf, valueStart, valueEnd, limits);
+        const parsed = readContentLength(text, valueStart, valueEnd, limits);
         if (typeof parsed === 'number') contentLength = parsed;
         else framingError = parsed;
       }
     }
   }
+  // A CR not followed by LF can never be valid in a header section (quoted-pair excludes CR).
+  if (startError !== undefined) error = startError;
+  else if (hasBareCr(text, 0, end < 0 ? length : end)) error = lineError('bare CR in the header section');
   if (framingError !== undefined) contentLength = undefined;
-  return { startLine, headers: new SipHeaders(fields), contentLength, error, framingError };
+  return { startLine, headers: new SipHeaders(fields), contentLength, error, framingError, end };
 }
 
 /**
- * Content-Length = 1*DIGIT (§20.14), read straight from the bytes. Negative (RFC 4475
+ * Content-Length = 1*DIGIT (§20.14), read straight from the scanned text. Negative (RFC 4475
  * §3.1.2.3 ncl), non-numeric or comma-listed values are errors; larger than
  * `maxBodyBytes` is 413 Request Entity Too Large.
  */
-function readContentLength(buf: Buffer, start: number, end: number, limits: SipLimits): number | SipParseError {
+function readContentLength(text: string, start: number, end: number, limits: SipLimits): number | SipParseError {
   let value = 0;
   if (start >= end) return contentLengthError('empty Content-Length');
   for (let i = start; i < end; i++) {
-    const c = buf[i]!;
+    const c = text.charCodeAt(i);
     if (c === 0x2c) {
-      return new SipParseError(SipErrorCode.MultipleContentLength, 'more than one Content-Length', { status: 400, reasonPhrase: 'Bad Request (multiple Content-Length)', header: 'Content-Length' });
+      return new SipParseError(SipErrorCode.MultipleContentLength, 'more than one Content-Length', {
+        status: 400,
+        reasonPhrase: 'Bad Request (multiple Content-Length)',
+        header: 'Content-Length',
+      });
     }
     if (c < 0x30 || c > 0x39) return contentLengthError('Content-Length is not a non-negative integer');
     value = value * 10 + (c - 0x30);
     if (value > limits.maxBodyBytes) {
-      return new SipParseError(SipErrorCode.BodyTooLarge, `Content-Length above ${limits.maxBodyBytes}`, { status: 413, reasonPhrase: 'Request Entity Too Large', header: 'Content-Length' });
+      return new SipParseError(SipErrorCode.BodyTooLarge, `Content-Length above ${limits.maxBodyBytes}`, {
+        status: 413,
+        reasonPhrase: 'Request Entity Too Large',
+        header: 'Content-Length',
+      });
     }
   }
   return value;
 }
 
 function contentLengthError(detail: string): SipParseError {
-  return new SipParseError(SipErrorCode.InvalidContentLength, detail, { status: 400, reasonPhrase: 'Bad Request (bad Content-Length)', header: 'Content-Length' });
+  return new SipParseError(SipErrorCode.InvalidContentLength, detail, {
+    status: 400,
+    reasonPhrase: 'Bad Request (bad Content-Length)',
+    header: 'Content-Length',
+  });
 }

@@ -20,6 +20,21 @@ export interface HeaderField {
   readonly raw: string;
 }
 
+/**
+ * A field as the parser made it from a line in canonical form (`Name: value CRLF`, one SP after
+ * the colon, nothing after the value): `source[start, end)` holds exactly the bytes the
+ * serializer would write for it, so serializing copies them instead of re-encoding
+ * (`serializeMessage`). Fields built by code, or from other spellings, have no `source`.
+ */
+export interface WireField extends HeaderField {
+  /** The datagram or stream section the line was read from. */
+  readonly source?: Buffer | undefined;
+  /** Offset of the line in `source`. */
+  readonly start?: number;
+  /** Offset just past its CRLF. */
+  readonly end?: number;
+}
+
 /** Removes the line breaks of folded lines, keeping the whitespace that follows them (§7.3.1). */
 export function unfold(raw: string): string {
   return raw.indexOf('\n') < 0 ? raw : raw.replace(/\r?\n/g, '');
@@ -176,9 +191,14 @@ export class SipHeaders implements Iterable<HeaderField> {
    * cached until the header changes. Parsers throw {@link SipParseError}.
    */
   parsed<T>(key: string, parse: (fields: HeaderField[]) => T): T {
-    if (this.cache?.has(key) === true) return this.cache.get(key) as T;
+    const cache = this.cache;
+    if (cache !== undefined) {
+      const hit = cache.get(key);
+      if (hit !== undefined || cache.has(key)) return hit as T;
+    }
     const fields: HeaderField[] = [];
-    for (const field of this.fields) if (field.key === key) fields.push(field);
+    const all = this.fields;
+    for (let i = 0; i < all.length; i++) if (all[i]!.key === key) fields.push(all[i]!);
     const value = parse(fields);
     (this.cache ??= new Map()).set(key, value);
     return value;

@@ -11,8 +11,24 @@ import { SipHeaders, unfold, type HeaderField } from './headers.ts';
 import { SIP_VERSION } from './start-line.ts';
 import { parseAuthFields, type AuthValue } from './values/auth.ts';
 import { parseDate } from './values/date.ts';
-import { parseContact, parseFromTo, parseNameAddrList, parseSingleNameAddr, type ContactHeader, type FromTo, type NameAddr } from './values/name-addr.ts';
-import { parseCSeq, parseDeltaHeader, parseMaxForwards, parseRAck, parseRSeq, type CSeq, type RAck } from './values/numbers.ts';
+import {
+  parseContact,
+  parseFromTo,
+  parseNameAddrList,
+  parseSingleNameAddr,
+  type ContactHeader,
+  type FromTo,
+  type NameAddr,
+} from './values/name-addr.ts';
+import {
+  parseCSeq,
+  parseDeltaHeader,
+  parseMaxForwards,
+  parseRAck,
+  parseRSeq,
+  type CSeq,
+  type RAck,
+} from './values/numbers.ts';
 import {
   parseContentType,
   parseEvent,
@@ -60,9 +76,38 @@ function parseCallId(fields: HeaderField[]): string | undefined {
     if (c === 0x40) at++;
     else if (c >= 256 || (CHAR_CLASS[c]! & WORD) === 0) throw badHeader('Call-ID', 'not a word');
   }
-  if (value.length === 0 || at > 1 || value.startsWith('@') || value.endsWith('@')) throw badHeader('Call-ID', 'expected word ["@" word]');
+  if (value.length === 0 || at > 1 || value.startsWith('@') || value.endsWith('@'))
+    throw badHeader('Call-ID', 'expected word ["@" word]');
   return value;
 }
+
+// Parsers per header, made once (a closure per getter call would be allocated on every read).
+const parseFrom = (fields: HeaderField[]) => parseFromTo(fields, 'From');
+const parseTo = (fields: HeaderField[]) => parseFromTo(fields, 'To');
+const parseRoute = (fields: HeaderField[]) => parseNameAddrList(fields, 'Route');
+const parseRecordRoute = (fields: HeaderField[]) => parseNameAddrList(fields, 'Record-Route');
+const parsePath = (fields: HeaderField[]) => parseNameAddrList(fields, 'Path');
+const parseServiceRoute = (fields: HeaderField[]) => parseNameAddrList(fields, 'Service-Route');
+const parseExpires = (fields: HeaderField[]) => parseDeltaHeader(fields, 'Expires');
+const parseMinExpires = (fields: HeaderField[]) => parseDeltaHeader(fields, 'Min-Expires');
+const parseAuthorization = (fields: HeaderField[]) => parseAuthFields(fields, 'Authorization');
+const parseProxyAuthorization = (fields: HeaderField[]) => parseAuthFields(fields, 'Proxy-Authorization');
+const parseWwwAuthenticate = (fields: HeaderField[]) => parseAuthFields(fields, 'WWW-Authenticate');
+const parseProxyAuthenticate = (fields: HeaderField[]) => parseAuthFields(fields, 'Proxy-Authenticate');
+const parseReferTo = (fields: HeaderField[]) => parseSingleNameAddr(fields, 'Refer-To');
+const parseReferredBy = (fields: HeaderField[]) => parseSingleNameAddr(fields, 'Referred-By');
+const parseSessionExpiresHeader = (fields: HeaderField[]) => parseSessionExpires(fields);
+const parseMinSe = (fields: HeaderField[]) => parseSessionExpires(fields, 'Min-SE')?.seconds;
+const parsePAssertedIdentity = (fields: HeaderField[]) => parseNameAddrList(fields, 'P-Asserted-Identity');
+const parsePPreferredIdentity = (fields: HeaderField[]) => parseNameAddrList(fields, 'P-Preferred-Identity');
+const parseDiversion = (fields: HeaderField[]) => parseNameAddrList(fields, 'Diversion');
+const parseHistoryInfo = (fields: HeaderField[]) => parseNameAddrList(fields, 'History-Info');
+const parseRequire = (fields: HeaderField[]) => parseTokenList(fields, 'Require');
+const parseProxyRequire = (fields: HeaderField[]) => parseTokenList(fields, 'Proxy-Require');
+const parseSupported = (fields: HeaderField[]) => parseTokenList(fields, 'Supported');
+const parseUnsupported = (fields: HeaderField[]) => parseTokenList(fields, 'Unsupported');
+const parseAllow = (fields: HeaderField[]) => parseTokenList(fields, 'Allow');
+const parseAllowEvents = (fields: HeaderField[]) => parseTokenList(fields, 'Allow-Events');
 
 /** What both kinds of message share. */
 abstract class SipMessageBase {
@@ -73,7 +118,11 @@ abstract class SipMessageBase {
   /** SIP-Version as written (`SIP/2.0`). */
   version: string;
 
-  protected constructor(headers: HeadersInit | undefined, body: Buffer | string | undefined, version: string | undefined) {
+  protected constructor(
+    headers: HeadersInit | undefined,
+    body: Buffer | string | undefined,
+    version: string | undefined,
+  ) {
     this.headers = toHeaders(headers);
     this.body = toBody(body);
     this.version = version ?? SIP_VERSION;
@@ -91,12 +140,12 @@ abstract class SipMessageBase {
 
   /** From (§20.20). */
   get from(): FromTo | undefined {
-    return this.headers.parsed('from', (f) => parseFromTo(f, 'From'));
+    return this.headers.parsed('from', parseFrom);
   }
 
   /** To (§20.39). */
   get to(): FromTo | undefined {
-    return this.headers.parsed('to', (f) => parseFromTo(f, 'To'));
+    return this.headers.parsed('to', parseTo);
   }
 
   /** Call-ID (§20.8). */
@@ -121,22 +170,22 @@ abstract class SipMessageBase {
 
   /** Route (§20.34), in order. */
   get route(): NameAddr[] {
-    return this.headers.parsed('route', (f) => parseNameAddrList(f, 'Route'));
+    return this.headers.parsed('route', parseRoute);
   }
 
   /** Record-Route (§20.30), in order. */
   get recordRoute(): NameAddr[] {
-    return this.headers.parsed('record-route', (f) => parseNameAddrList(f, 'Record-Route'));
+    return this.headers.parsed('record-route', parseRecordRoute);
   }
 
   /** Path (RFC 3327). */
   get path(): NameAddr[] {
-    return this.headers.parsed('path', (f) => parseNameAddrList(f, 'Path'));
+    return this.headers.parsed('path', parsePath);
   }
 
   /** Service-Route (RFC 3608). */
   get serviceRoute(): NameAddr[] {
-    return this.headers.parsed('service-route', (f) => parseNameAddrList(f, 'Service-Route'));
+    return this.headers.parsed('service-route', parseServiceRoute);
   }
 
   /** Content-Type (§20.15). */
@@ -152,32 +201,32 @@ abstract class SipMessageBase {
 
   /** Expires (§20.19), seconds. */
   get expires(): number | undefined {
-    return this.headers.parsed('expires', (f) => parseDeltaHeader(f, 'Expires'));
+    return this.headers.parsed('expires', parseExpires);
   }
 
   /** Min-Expires (§20.23), seconds. */
   get minExpires(): number | undefined {
-    return this.headers.parsed('min-expires', (f) => parseDeltaHeader(f, 'Min-Expires'));
+    return this.headers.parsed('min-expires', parseMinExpires);
   }
 
   /** Authorization values (§20.7). */
   get authorization(): AuthValue[] {
-    return this.headers.parsed('authorization', (f) => parseAuthFields(f, 'Authorization'));
+    return this.headers.parsed('authorization', parseAuthorization);
   }
 
   /** Proxy-Authorization values (§20.28). */
   get proxyAuthorization(): AuthValue[] {
-    return this.headers.parsed('proxy-authorization', (f) => parseAuthFields(f, 'Proxy-Authorization'));
+    return this.headers.parsed('proxy-authorization', parseProxyAuthorization);
   }
 
   /** WWW-Authenticate challenges (§20.44). */
   get wwwAuthenticate(): AuthValue[] {
-    return this.headers.parsed('www-authenticate', (f) => parseAuthFields(f, 'WWW-Authenticate'));
+    return this.headers.parsed('www-authenticate', parseWwwAuthenticate);
   }
 
   /** Proxy-Authenticate challenges (§20.27). */
   get proxyAuthenticate(): AuthValue[] {
-    return this.headers.parsed('proxy-authenticate', (f) => parseAuthFields(f, 'Proxy-Authenticate'));
+    return this.headers.parsed('proxy-authenticate', parseProxyAuthenticate);
   }
 
   /** Event (RFC 6665). */
@@ -202,12 +251,12 @@ abstract class SipMessageBase {
 
   /** Refer-To (RFC 3515); its URI may carry headers such as Replaces. */
   get referTo(): NameAddr | undefined {
-    return this.headers.parsed('refer-to', (f) => parseSingleNameAddr(f, 'Refer-To'));
+    return this.headers.parsed('refer-to', parseReferTo);
   }
 
   /** Referred-By (RFC 3892). */
   get referredBy(): NameAddr | undefined {
-    return this.headers.parsed('referred-by', (f) => parseSingleNameAddr(f, 'Referred-By'));
+    return this.headers.parsed('referred-by', parseReferredBy);
   }
 
   /** Replaces (RFC 3891). */
@@ -217,12 +266,12 @@ abstract class SipMessageBase {
 
   /** Session-Expires (RFC 4028). */
   get sessionExpires(): SessionExpires | undefined {
-    return this.headers.parsed('session-expires', (f) => parseSessionExpires(f));
+    return this.headers.parsed('session-expires', parseSessionExpiresHeader);
   }
 
   /** Min-SE (RFC 4028), seconds. */
   get minSE(): number | undefined {
-    return this.headers.parsed('min-se', (f) => parseSessionExpires(f, 'Min-SE')?.seconds);
+    return this.headers.parsed('min-se', parseMinSe);
   }
 
   /** Retry-After (§20.33). */
@@ -242,52 +291,52 @@ abstract class SipMessageBase {
 
   /** P-Asserted-Identity (RFC 3325). */
   get pAssertedIdentity(): NameAddr[] {
-    return this.headers.parsed('p-asserted-identity', (f) => parseNameAddrList(f, 'P-Asserted-Identity'));
+    return this.headers.parsed('p-asserted-identity', parsePAssertedIdentity);
   }
 
   /** P-Preferred-Identity (RFC 3325). */
   get pPreferredIdentity(): NameAddr[] {
-    return this.headers.parsed('p-preferred-identity', (f) => parseNameAddrList(f, 'P-Preferred-Identity'));
+    return this.headers.parsed('p-preferred-identity', parsePPreferredIdentity);
   }
 
   /** Diversion (RFC 5806), newest first. */
   get diversion(): NameAddr[] {
-    return this.headers.parsed('diversion', (f) => parseNameAddrList(f, 'Diversion'));
+    return this.headers.parsed('diversion', parseDiversion);
   }
 
   /** History-Info (RFC 7044). */
   get historyInfo(): NameAddr[] {
-    return this.headers.parsed('history-info', (f) => parseNameAddrList(f, 'History-Info'));
+    return this.headers.parsed('history-info', parseHistoryInfo);
   }
 
   /** Require option tags (§20.32). */
   get require(): string[] {
-    return this.headers.parsed('require', (f) => parseTokenList(f, 'Require'));
+    return this.headers.parsed('require', parseRequire);
   }
 
   /** Proxy-Require option tags (§20.29). */
   get proxyRequire(): string[] {
-    return this.headers.parsed('proxy-require', (f) => parseTokenList(f, 'Proxy-Require'));
+    return this.headers.parsed('proxy-require', parseProxyRequire);
   }
 
   /** Supported option tags (§20.37). */
   get supported(): string[] {
-    return this.headers.parsed('supported', (f) => parseTokenList(f, 'Supported'));
+    return this.headers.parsed('supported', parseSupported);
   }
 
   /** Unsupported option tags (§20.40). */
   get unsupported(): string[] {
-    return this.headers.parsed('unsupported', (f) => parseTokenList(f, 'Unsupported'));
+    return this.headers.parsed('unsupported', parseUnsupported);
   }
 
   /** Allow methods (§20.5). */
   get allow(): string[] {
-    return this.headers.parsed('allow', (f) => parseTokenList(f, 'Allow'));
+    return this.headers.parsed('allow', parseAllow);
   }
 
   /** Allow-Events packages (RFC 6665). */
   get allowEvents(): string[] {
-    return this.headers.parsed('allow-events', (f) => parseTokenList(f, 'Allow-Events'));
+    return this.headers.parsed('allow-events', parseAllowEvents);
   }
 
   /** Date (§20.17). */
@@ -341,7 +390,11 @@ export class SipRequest extends SipMessageBase {
       try {
         this.uriParsed = parseUri(this.uriText);
       } catch (error) {
-        throw new SipParseError(SipErrorCode.InvalidRequestUri, `bad Request-URI: ${(error as Error).message}`, { status: 400, reasonPhrase: 'Bad Request-URI', cause: error });
+        throw new SipParseError(SipErrorCode.InvalidRequestUri, `bad Request-URI: ${(error as Error).message}`, {
+          status: 400,
+          reasonPhrase: 'Bad Request-URI',
+          cause: error,
+        });
       }
     }
     return this.uriParsed;

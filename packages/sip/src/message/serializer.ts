@@ -3,6 +3,7 @@
  * all, round-trip byte for byte); Content-Length is always made to match the body (§18.3, and
  * §20.14: stream transports need it), at the position and spelling of the existing field.
  */
+import type { WireField } from './headers.ts';
 import type { SipMessage } from './message.ts';
 
 /** Options of {@link serializeMessage}. */
@@ -35,12 +36,76 @@ export function serializeHead(message: SipMessage, options: SerializeOptions = {
   return `${out}\r\n`;
 }
 
-/** The whole message as bytes. */
+/**
+ * The whole message as bytes, written into one Buffer of the exact size. Runs of fields that
+ * the parser kept by reference ({@link WireField}: untouched lines in canonical form, in their
+ * original order) are copied from the received bytes in one go; the rest is encoded.
+ */
 export function serializeMessage(message: SipMessage, options?: SerializeOptions): Buffer {
-  const head = serializeHead(message, options);
-  const headLength = Buffer.byteLength(head, 'utf8');
-  const out = Buffer.allocUnsafe(headLength + message.body.length);
-  out.write(head, 0, 'utf8');
-  message.body.copy(out, headLength);
+  const startLine =
+    message.kind === 'request'
+      ? `${message.method} ${message.requestUri} ${message.version}\r\n`
+      : `${message.version} ${message.status} ${message.reason}\r\n`;
+  const fields: readonly WireField[] = message.headers.fields;
+  const body = message.body;
+  const lengthText = String(body.length);
+  // Pass 1: the size. Pass 2 makes the same decisions and writes.
+  let size = Buffer.byteLength(startLine, 'utf8') + 2 + body.length;
+  let wroteLength = false;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field.key === 'content-length') {
+      if (wroteLength) continue;
+      wroteLength = true;
+      if (field.source !== undefined && field.raw === lengthText) size += field.end! - field.start!;
+      else size += Buffer.byteLength(field.name, 'utf8') + 4 + lengthText.length;
+      continue;
+    }
+    size +=
+      field.source !== undefined
+        ? field.end! - field.start!
+        : Buffer.byteLength(field.name, 'utf8') + Buffer.byteLength(field.raw, 'utf8') + 4;
+  }
+  const addLength = !wroteLength && options?.addContentLength !== false;
+  if (addLength) size += 18 + lengthText.length;
+
+  const out = Buffer.allocUnsafe(size);
+  let pos = out.write(startLine, 0, 'utf8');
+  let runSource: Buffer | undefined;
+  let runStart = 0;
+  let runEnd = 0;
+  wroteLength = false;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    let source = field.source;
+    let text: string | undefined;
+    if (field.key === 'content-length') {
+      if (wroteLength) continue;
+      wroteLength = true;
+      if (field.raw !== lengthText) source = undefined;
+      text = `${field.name}: ${lengthText}\r\n`;
+    }
+    if (source !== undefined) {
+      if (source === runSource && field.start === runEnd) {
+        runEnd = field.end!;
+        continue;
+      }
+      if (runSource !== undefined) pos += runSource.copy(out, pos, runStart, runEnd);
+      runSource = source;
+      runStart = field.start!;
+      runEnd = field.end!;
+      continue;
+    }
+    if (runSource !== undefined) {
+      pos += runSource.copy(out, pos, runStart, runEnd);
+      runSource = undefined;
+    }
+    pos += out.write(text ?? `${field.name}: ${field.raw}\r\n`, pos, 'utf8');
+  }
+  if (runSource !== undefined) pos += runSource.copy(out, pos, runStart, runEnd);
+  if (addLength) pos += out.write(`Content-Length: ${lengthText}\r\n`, pos, 'latin1');
+  out[pos++] = 0x0d;
+  out[pos++] = 0x0a;
+  body.copy(out, pos);
   return out;
 }

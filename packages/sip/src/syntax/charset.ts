@@ -31,6 +31,9 @@ export const RESERVED = 1 << 11;
 /** hostname characters: alphanum / "-" / "." (plus "_" which real networks send) */
 export const HOSTNAME = 1 << 12;
 
+/** gen-value chars outside quotes (§25.1 gen-value = token / host / quoted-string): token plus ":" "[" "]" */
+export const GEN_VALUE = 1 << 13;
+
 /** The table itself: `CHAR_CLASS[code] & TOKEN` etc. Codes >= 256 have no class. */
 export const CHAR_CLASS: Uint16Array = buildTable();
 
@@ -54,6 +57,8 @@ function buildTable(): Uint16Array {
   add(' \t', WSP);
   add(';/?:@&=+$,', RESERVED);
   add('-._', HOSTNAME);
+  for (let c = 0; c < 256; c++) if ((table[c]! & TOKEN) !== 0) table[c]! |= GEN_VALUE;
+  add(':[]', GEN_VALUE);
   return table;
 }
 

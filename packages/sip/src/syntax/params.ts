@@ -4,7 +4,7 @@
  * (§7.3.1); values keep their wire form (a quoted value keeps its quotes) so re-serialization
  * writes back exactly what came in.
  */
-import { CHAR_CLASS, TOKEN } from './charset.ts';
+import { CHAR_CLASS, GEN_VALUE, TOKEN } from './charset.ts';
 import { quote, unquote, type ValueScanner } from './scanner.ts';
 
 /** One `name[=value]` entry; `value` is the wire form (quotes kept), `null` for a flag. */
@@ -45,9 +45,26 @@ export class Params {
     return needsQuotes(text) ? quote(text) : text;
   }
 
+  /**
+   * True if the wire name `name` normalizes to `wanted`. `asciiWanted`: `wanted` is all ASCII,
+   * so a name of another length cannot match (lower-casing only changes a length when it
+   * yields non-ASCII, as "İ" → "i̇" does) and is skipped without lower-casing it.
+   */
+  protected sameName(name: string, wanted: string, asciiWanted: boolean): boolean {
+    if (name === wanted) return true;
+    if (asciiWanted && name.length !== wanted.length) return false;
+    return name.toLowerCase() === wanted;
+  }
+
   private find(name: string): ParamEntry | undefined {
-    const wanted = this.normalizeName(name);
-    for (const entry of this.entries) if (this.normalizeName(entry.name) === wanted) return entry;
+    const entries = this.entries;
+    if (entries.length === 0) return undefined;
+    // Lower-case ASCII names without "%" (every name the stack asks for) are their own normal form.
+    const plain = isPlainName(name);
+    const wanted = plain ? name : this.normalizeName(name);
+    const asciiWanted = plain || isAsciiText(wanted);
+    for (let i = 0; i < entries.length; i++)
+      if (this.sameName(entries[i]!.name, wanted, asciiWanted)) return entries[i];
     return undefined;
   }
 
@@ -113,6 +130,19 @@ export class Params {
   }
 }
 
+function isPlainName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false;
+  }
+  return true;
+}
+
+function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 function needsQuotes(value: string): boolean {
   if (value.length === 0) return true;
   for (let i = 0; i < value.length; i++) if (!isGenValueChar(value.charCodeAt(i))) return true;
@@ -121,8 +151,26 @@ function needsQuotes(value: string): boolean {
 
 /** gen-value chars outside quotes: token, plus ":" "[" "]" for host and IPv6 values. */
 function isGenValueChar(c: number): boolean {
-  return (c < 256 && (CHAR_CLASS[c]! & TOKEN) !== 0) || c === 0x3a || c === 0x5b || c === 0x5d;
+  return c < 256 && (CHAR_CLASS[c]! & GEN_VALUE) !== 0;
 }
+
+/** Offset of the first char at or after `pos` that is not SWS (SP, HTAB, CR, LF). */
+export function skipSwsAt(text: string, pos: number): number {
+  let at = pos;
+  for (;;) {
+    const c = text.charCodeAt(at);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return at;
+    at++;
+  }
+}
+
+/** The parameter name at `text[start, end)`, as an interned string when it is a common one (no allocation). */
+function paramName(text: string, start: number, end: number): string {
+  const length = end - start;
+  for (const name of COMMON_PARAM_NAMES) if (name.length === length && text.startsWith(name, start)) return name;
+  return text.slice(start, end);
+}
+const COMMON_PARAM_NAMES = ['tag', 'branch', 'rport', 'received', 'lr', 'transport', 'expires', 'q', 'maddr', 'user'];
 
 /**
  * Reads `*( SEMI generic-param )` from the cursor to the end of the value. Whitespace is
@@ -130,23 +178,52 @@ function isGenValueChar(c: number): boolean {
  */
 export function parseParams(scanner: ValueScanner): Params {
   const entries: ParamEntry[] = [];
+  const text = scanner.text;
+  const length = text.length;
+  let pos = scanner.pos;
   for (;;) {
-    scanner.skipSws();
-    if (scanner.atEnd()) break;
-    scanner.expect(0x3b, '";"');
-    scanner.skipSws();
-    const name = scanner.requireToken('parameter name');
-    scanner.skipSws();
+    pos = skipSwsAt(text, pos);
+    if (pos >= length) break;
+    if (text.charCodeAt(pos) !== 0x3b) {
+      scanner.pos = pos;
+      throw scanner.fail('expected ";"');
+    }
+    pos = skipSwsAt(text, pos + 1);
+    const nameStart = pos;
+    while (pos < length) {
+      const c = text.charCodeAt(pos);
+      if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+      pos++;
+    }
+    if (pos === nameStart) {
+      scanner.pos = pos;
+      throw scanner.fail('expected parameter name');
+    }
+    const name = paramName(text, nameStart, pos);
+    pos = skipSwsAt(text, pos);
     let value: string | null = null;
-    if (scanner.eat(0x3d)) {
-      scanner.skipSws();
-      if (scanner.peek() === 0x22) value = scanner.quotedRaw();
-      else {
-        value = scanner.until((c) => !isGenValueChar(c));
-        if (value.length === 0) throw scanner.fail(`empty value for parameter ${name}`);
+    if (text.charCodeAt(pos) === 0x3d) {
+      pos = skipSwsAt(text, pos + 1);
+      if (text.charCodeAt(pos) === 0x22) {
+        scanner.pos = pos;
+        value = scanner.quotedRaw();
+        pos = scanner.pos;
+      } else {
+        const valueStart = pos;
+        while (pos < length) {
+          const c = text.charCodeAt(pos);
+          if (c >= 256 || (CHAR_CLASS[c]! & GEN_VALUE) === 0) break;
+          pos++;
+        }
+        if (pos === valueStart) {
+          scanner.pos = pos;
+          throw scanner.fail(`empty value for parameter ${name}`);
+        }
+        value = text.slice(valueStart, pos);
       }
     }
     entries.push({ name, value });
   }
+  scanner.pos = pos;
   return new Params(entries);
 }

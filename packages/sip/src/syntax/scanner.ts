@@ -114,7 +114,8 @@ export class ValueScanner {
         this.pos += 2;
         continue;
       }
-      if ((c < 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) || c === 0x7f) throw this.fail('control character in quoted string');
+      if ((c < 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) || c === 0x7f)
+        throw this.fail('control character in quoted string');
       this.pos++;
     }
     throw this.fail('unterminated quoted string');
@@ -139,7 +140,35 @@ export class ValueScanner {
     throw this.fail('unterminated comment');
   }
 
-  /** Reads up to (not including) the first char for which `stop` is true. */
+  /** Reads a run of DIGITs (may be empty). */
+  digits(): string {
+    const start = this.pos;
+    const text = this.text;
+    let pos = start;
+    while (pos < text.length) {
+      const c = text.charCodeAt(pos);
+      if (c < 0x30 || c > 0x39) break;
+      pos++;
+    }
+    this.pos = pos;
+    return text.slice(start, pos);
+  }
+
+  /** Reads a run of chars of the character class `flag` (see `charset.ts`; may be empty). */
+  charsOf(flag: number): string {
+    const start = this.pos;
+    const text = this.text;
+    let pos = start;
+    while (pos < text.length) {
+      const c = text.charCodeAt(pos);
+      if (c >= 256 || (CHAR_CLASS[c]! & flag) === 0) break;
+      pos++;
+    }
+    this.pos = pos;
+    return text.slice(start, pos);
+  }
+
+  /** Reads up to (not including) the first char for which `stop` is true (cold paths; hot ones use the loops above). */
   until(stop: (code: number) => boolean): string {
     const start = this.pos;
     const text = this.text;

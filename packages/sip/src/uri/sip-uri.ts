@@ -9,7 +9,16 @@
  */
 import { badUri } from '../errors.ts';
 import { Params, type ParamEntry } from '../syntax/params.ts';
-import { escapeUri, isEscapedText, normalizeEscapes, PARAM_CHARS, PASSWORD_CHARS, unescapeUri, USER_CHARS, HEADER_CHARS } from './escape.ts';
+import {
+  escapeUri,
+  isEscapedText,
+  normalizeEscapes,
+  PARAM_CHARS,
+  PASSWORD_CHARS,
+  unescapeUri,
+  USER_CHARS,
+  HEADER_CHARS,
+} from './escape.ts';
 import { hostKind, type HostKind } from './host.ts';
 
 /**
@@ -19,6 +28,12 @@ import { hostKind, type HostKind } from './host.ts';
 export class UriParams extends Params {
   protected override normalizeName(name: string): string {
     return name.indexOf('%') < 0 ? name.toLowerCase() : unescapeUri(name).toLowerCase();
+  }
+
+  protected override sameName(name: string, wanted: string, asciiWanted: boolean): boolean {
+    // An escaped name ("%6C%72" for "lr") is longer than what it decodes to.
+    if (name.indexOf('%') >= 0) return this.normalizeName(name) === wanted;
+    return super.sameName(name, wanted, asciiWanted);
   }
 
   protected override decodeValue(wire: string): string {
@@ -231,10 +246,10 @@ export function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: num
     pos++;
     let stop = pos;
     while (stop < end && text.charCodeAt(stop) !== 0x3b && text.charCodeAt(stop) !== 0x3f) stop++;
-    const param = text.slice(pos, stop);
-    const eq = param.indexOf('=');
-    const name = eq < 0 ? param : param.slice(0, eq);
-    const value = eq < 0 ? null : param.slice(eq + 1);
+    let eq = text.indexOf('=', pos);
+    if (eq >= stop) eq = -1;
+    const name = text.slice(pos, eq < 0 ? stop : eq);
+    const value = eq < 0 ? null : text.slice(eq + 1, stop);
     if (!isEscapedText(name, PARAM_CHARS) || (value !== null && !isEscapedText(value, PARAM_CHARS))) {
       throw badUri('bad URI parameter', text);
     }

@@ -4,8 +4,10 @@
  */
 import { badUri } from '../errors.ts';
 import { CHAR_CLASS, ALPHANUM } from '../syntax/charset.ts';
-import { parseSipUriBody, SipUri } from './sip-uri.ts';
-import { parseTelUri, TelUri } from './tel-uri.ts';
+import type { SipUri } from './sip-uri.ts';
+import { parseSipUriBody } from './sip-uri.ts';
+import type { TelUri } from './tel-uri.ts';
+import { parseTelUri } from './tel-uri.ts';
 
 /** Longest URI accepted anywhere (header sections are bounded too; this bounds standalone use). */
 export const MAX_URI_LENGTH = 8192;
@@ -63,6 +65,9 @@ export function schemeLength(text: string): number {
  */
 export function parseUri(text: string): Uri {
   if (text.length > MAX_URI_LENGTH) throw badUri('URI too long', text);
+  // The common spellings first: no scheme scan, no lower-casing.
+  if (text.startsWith('sip:')) return parseSipUriBody(text, 'sip', 4);
+  if (text.startsWith('sips:')) return parseSipUriBody(text, 'sips', 5);
   const length = schemeLength(text);
   if (length === 0) throw badUri('no scheme', text);
   const scheme = text.slice(0, length).toLowerCase();

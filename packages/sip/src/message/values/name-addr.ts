@@ -55,7 +55,12 @@ function isTokenCode(c: number): boolean {
 function uriError(header: string, error: unknown): SipParseError {
   const detail = error instanceof SipParseError ? error.message : String(error);
   const wrapped = badHeader(header, detail);
-  return new SipParseError(wrapped.code, wrapped.message, { status: 400, reasonPhrase: wrapped.reasonPhrase!, header, cause: error });
+  return new SipParseError(wrapped.code, wrapped.message, {
+    status: 400,
+    reasonPhrase: wrapped.reasonPhrase!,
+    header,
+    cause: error,
+  });
 }
 
 /**
@@ -86,7 +91,7 @@ export function parseNameAddr(text: string, header: string): NameAddr {
       else break;
     }
     if (text.charCodeAt(pos) === 0x3c) {
-      displayName = text.slice(scanner.pos, pos).trim().replace(/\s+/g, ' ');
+      displayName = collapseWhitespace(text.slice(scanner.pos, pos).trim());
       scanner.pos = pos;
       bracketed = true;
     }
@@ -100,10 +105,18 @@ export function parseNameAddr(text: string, header: string): NameAddr {
     // LAQUOT/RAQUOT carry no inner whitespace: "< sip:x >" is RFC 4475 §3.1.2.14 badaspec.
     const firstCode = uriText.charCodeAt(0);
     const lastCode = uriText.charCodeAt(uriText.length - 1);
-    if (uriText.length === 0 || firstCode <= 0x20 || lastCode <= 0x20) throw scanner.fail('whitespace inside <addr-spec>');
+    if (uriText.length === 0 || firstCode <= 0x20 || lastCode <= 0x20)
+      throw scanner.fail('whitespace inside <addr-spec>');
     scanner.pos = close + 1;
   } else {
-    uriText = scanner.until((c) => c === 0x3b || c === 0x2c || c <= 0x20);
+    let stop = scanner.pos;
+    while (stop < text.length) {
+      const c = text.charCodeAt(stop);
+      if (c === 0x3b || c === 0x2c || c <= 0x20) break;
+      stop++;
+    }
+    uriText = text.slice(scanner.pos, stop);
+    scanner.pos = stop;
     if (uriText.length === 0) throw scanner.fail('expected an address');
     // §20.10: an addr-spec holding "?" must be in brackets (RFC 4475 §3.1.2.13 regbadct).
     if (uriText.indexOf('?') >= 0) throw scanner.fail('"?" in a URI outside <>');
@@ -116,6 +129,16 @@ export function parseNameAddr(text: string, header: string): NameAddr {
   }
   const params = parseParams(scanner);
   return { displayName, uri, params };
+}
+
+/** Runs of whitespace as one SP (`*(token LWS)` display names); most names have none to fold. */
+function collapseWhitespace(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x09 || c === 0x0d || c === 0x0a || (c === 0x20 && i + 1 < text.length && text.charCodeAt(i + 1) <= 0x20))
+      return text.replace(/\s+/g, ' ');
+  }
+  return text;
 }
 
 /** Display names are TEXT: strip the quotes and the quoted-pair backslashes. */
@@ -136,7 +159,7 @@ export function parseFromTo(fields: HeaderField[], header: string): FromTo | und
   if (value === undefined) return undefined;
   const tag = value.params.get('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
-  return { ...value, tag };
+  return { displayName: value.displayName, uri: value.uri, params: value.params, tag };
 }
 
 /**
@@ -159,25 +182,35 @@ export function parseNameAddrList(fields: HeaderField[], header: string): NameAd
 export function parseContact(fields: HeaderField[]): ContactHeader {
   if (fields.length === 1 && unfold(fields[0]!.raw).trim() === '*') return { wildcard: true, contacts: [] };
   const contacts = parseNameAddrList(fields, 'Contact').map((value): ContactValue => {
-    const expiresText = value.params.get('expires');
-    const qText = value.params.get('q');
     let expires: number | undefined;
-    if (typeof expiresText === 'string' && /^\d+$/.test(expiresText)) expires = Math.min(Number(expiresText), 0xffffffff);
     let q: number | undefined;
-    if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
-    return { ...value, expires, q };
+    if (value.params.size > 0) {
+      const expiresText = value.params.get('expires');
+      const qText = value.params.get('q');
+      if (typeof expiresText === 'string' && /^\d+$/.test(expiresText))
+        expires = Math.min(Number(expiresText), 0xffffffff);
+      if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
+    }
+    return { displayName: value.displayName, uri: value.uri, params: value.params, expires, q };
   });
   for (const contact of contacts) {
-    if (contact.uri.kind === 'absolute' && contact.uri.opaque === '*') throw badHeader('Contact', '"*" mixed with contacts');
+    if (contact.uri.kind === 'absolute' && contact.uri.opaque === '*')
+      throw badHeader('Contact', '"*" mixed with contacts');
   }
   return { wildcard: false, contacts };
 }
 
 /** Wire form of a name-addr: display name quoted when it is not a token run, URI in brackets. */
-export function formatNameAddr(value: { displayName?: string | undefined; uri: Uri | string; params?: Params }): string {
+export function formatNameAddr(value: {
+  displayName?: string | undefined;
+  uri: Uri | string;
+  params?: Params;
+}): string {
   let out = '';
   if (value.displayName !== undefined && value.displayName.length > 0) {
-    out += /^[A-Za-z0-9\-.!%*_+`'~]+( [A-Za-z0-9\-.!%*_+`'~]+)*$/.test(value.displayName) ? value.displayName : quote(value.displayName);
+    out += /^[A-Za-z0-9\-.!%*_+`'~]+( [A-Za-z0-9\-.!%*_+`'~]+)*$/.test(value.displayName)
+      ? value.displayName
+      : quote(value.displayName);
     out += ' ';
   }
   out += `<${value.uri.toString()}>`;

@@ -28,13 +28,18 @@ export interface RAck {
 export const MAX_DELTA_SECONDS = 0xffffffff;
 
 function digitsAt(scanner: ValueScanner, what: string): string {
-  const digits = scanner.until((c) => c < 0x30 || c > 0x39);
+  const digits = scanner.digits();
   if (digits.length === 0) throw scanner.fail(`expected ${what}`);
   return digits;
 }
 
 /** Reads 1*DIGIT as a number, or undefined if it exceeds `max`. Leading zeros are fine ("0009"). */
 function boundedNumber(digits: string, max: number): number | undefined {
+  // Up to 15 digits are exact in a double whatever the leading zeros: no string work needed.
+  if (digits.length <= 15) {
+    const value = Number(digits);
+    return value > max ? undefined : value;
+  }
   const trimmed = digits.replace(/^0+(?=\d)/, '');
   if (trimmed.length > 16) return undefined;
   const value = Number(trimmed);
@@ -56,7 +61,11 @@ export function parseCSeq(fields: HeaderField[]): CSeq | undefined {
   scanner.skipSws();
   const seq = boundedNumber(digitsAt(scanner, 'sequence number'), 0x7fffffff);
   if (seq === undefined) {
-    throw new SipParseError(SipErrorCode.InvalidCSeq, 'CSeq number not below 2**31', { status: 400, reasonPhrase: 'Bad CSeq Header', header: 'CSeq' });
+    throw new SipParseError(SipErrorCode.InvalidCSeq, 'CSeq number not below 2**31', {
+      status: 400,
+      reasonPhrase: 'Bad CSeq Header',
+      header: 'CSeq',
+    });
   }
   if (!scanner.skipSws()) throw badHeader('CSeq', 'expected LWS before method', SipErrorCode.InvalidCSeq);
   const method = scanner.token();
@@ -73,7 +82,11 @@ export function parseMaxForwards(fields: HeaderField[]): number | undefined {
   const trimmed = text.trim();
   const value = /^\d+$/.test(trimmed) ? boundedNumber(trimmed, 255) : undefined;
   if (value === undefined) {
-    throw new SipParseError(SipErrorCode.InvalidMaxForwards, 'Max-Forwards is not in 0..255', { status: 400, reasonPhrase: 'Bad Max-Forwards Header', header: 'Max-Forwards' });
+    throw new SipParseError(SipErrorCode.InvalidMaxForwards, 'Max-Forwards is not in 0..255', {
+      status: 400,
+      reasonPhrase: 'Bad Max-Forwards Header',
+      header: 'Max-Forwards',
+    });
   }
   return value;
 }

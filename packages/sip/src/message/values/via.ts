@@ -10,9 +10,9 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { badHeader } from '../../errors.ts';
-import { CHAR_CLASS, HOSTNAME } from '../../syntax/charset.ts';
+import { CHAR_CLASS, HOSTNAME, TOKEN } from '../../syntax/charset.ts';
 import { parseParams, type Params } from '../../syntax/params.ts';
-import { splitList, ValueScanner } from '../../syntax/scanner.ts';
+import { splitList, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { hostKind } from '../../uri/host.ts';
 import { unfold, type HeaderField } from '../headers.ts';
 
@@ -55,14 +55,63 @@ export function isRfc3261Branch(branch: string | undefined): boolean {
 }
 
 function readPort(scanner: ValueScanner): number {
-  const digits = scanner.until((c) => c < 0x30 || c > 0x39);
+  const digits = scanner.digits();
   const port = Number(digits);
   if (digits.length === 0 || digits.length > 5 || port > 65535) throw scanner.fail('bad port');
   return port;
 }
 
+/** Transports as written by nearly every peer, so the common case allocates no string. */
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
+/**
+ * The common shape `SIP/2.0/UDP host[:port];params` (no whitespace but the one SP, no IPv6),
+ * read in one pass; undefined for anything else, which {@link parseViaValue} then reads with
+ * the full grammar. Both paths give the same result for the text this one accepts.
+ */
+function parseCommonVia(text: string): Via | undefined {
+  if (!text.startsWith('SIP/2.0/')) return undefined;
+  const length = text.length;
+  let pos = 8;
+  while (pos < length) {
+    const c = text.charCodeAt(pos);
+    if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+    pos++;
+  }
+  if (pos === 8 || text.charCodeAt(pos) !== 0x20) return undefined;
+  let transport: string | undefined;
+  for (const known of TRANSPORTS) if (known.length === pos - 8 && text.startsWith(known, 8)) transport = known;
+  transport ??= text.slice(8, pos).toUpperCase();
+  const hostStart = ++pos;
+  while (pos < length) {
+    const c = text.charCodeAt(pos);
+    if (c >= 128 || (CHAR_CLASS[c]! & HOSTNAME) === 0) break;
+    pos++;
+  }
+  const host = text.slice(hostStart, pos);
+  if (hostKind(host) === undefined) return undefined;
+  let port: number | undefined;
+  if (text.charCodeAt(pos) === 0x3a) {
+    const portStart = ++pos;
+    let value = 0;
+    while (pos < length) {
+      const c = text.charCodeAt(pos);
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+      pos++;
+    }
+    if (pos === portStart || pos - portStart > 5 || value > 65535) return undefined;
+    port = value;
+  }
+  const next = text.charCodeAt(pos);
+  if (pos < length && next !== 0x3b) return undefined;
+  return finishVia('SIP', '2.0', transport, host, port, parseParams(new ValueScanner(text, 'Via', pos)));
+}
+
 /** Parses one via-parm. */
 export function parseViaValue(text: string): Via {
+  const common = parseCommonVia(text);
+  if (common !== undefined) return common;
   const scanner = new ValueScanner(text, 'Via');
   scanner.skipSws();
   const protocolName = scanner.requireToken('protocol name');
@@ -81,7 +130,7 @@ export function parseViaValue(text: string): Via {
     if (close < 0) throw scanner.fail('unterminated IPv6 reference');
     host = text.slice(scanner.pos, close + 1);
     scanner.pos = close + 1;
-  } else host = scanner.until((c) => c >= 256 || (CHAR_CLASS[c]! & HOSTNAME) === 0);
+  } else host = scanner.charsOf(HOSTNAME);
   if (hostKind(host) === undefined) throw scanner.fail('bad sent-by host');
   scanner.skipSws();
   let port: number | undefined;
@@ -89,12 +138,33 @@ export function parseViaValue(text: string): Via {
     scanner.skipSws();
     port = readPort(scanner);
   }
-  const params = parseParams(scanner);
-  const branch = params.get('branch');
-  const received = params.get('received');
-  const rportText = params.get('rport');
-  const maddr = params.get('maddr');
-  const ttlText = params.get('ttl');
+  return finishVia(protocolName, protocolVersion, transport, host, port, parseParams(scanner));
+}
+
+/** The parameters §18/§20.42 and RFC 3581 give meaning to, checked, and the Via built. */
+function finishVia(
+  protocolName: string,
+  protocolVersion: string,
+  transport: string,
+  host: string,
+  port: number | undefined,
+  params: Params,
+): Via {
+  // One pass over the parameters; like Params.get, the first of each name counts.
+  let branch: string | null | undefined;
+  let received: string | null | undefined;
+  let rportText: string | null | undefined;
+  let maddr: string | null | undefined;
+  let ttlText: string | null | undefined;
+  for (const entry of params.entries) {
+    const name = entry.name.length <= 8 ? entry.name.toLowerCase() : '';
+    const value = entry.value === null ? null : unquote(entry.value);
+    if (name === 'branch') branch = branch === undefined ? value : branch;
+    else if (name === 'received') received = received === undefined ? value : received;
+    else if (name === 'rport') rportText = rportText === undefined ? value : rportText;
+    else if (name === 'maddr') maddr = maddr === undefined ? value : maddr;
+    else if (name === 'ttl') ttlText = ttlText === undefined ? value : ttlText;
+  }
   if (branch === null) throw badHeader('Via', 'branch without a value');
   if (received === null || (received !== undefined && !isIPv4(received) && !isIPv6(received.replace(/^\[|\]$/g, '')))) {
     throw badHeader('Via', 'received is not an IP address');
