@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { call } from '@talkbus/contracts';
+import { call, type MediaEndpointInfo } from '@talkbus/contracts';
 import { parseWav, wavToPcm16 } from '@talkbus/rtp';
 import {
   amplitudeOf,
@@ -31,7 +31,7 @@ describe('local mix', () => {
     const ids = ['mix-a', 'mix-b', 'mix-c'];
     const tones = [500, 1100, 1700];
     try {
-      const infos = [];
+      const infos: MediaEndpointInfo[] = [];
       for (const [index, id] of ids.entries()) infos.push(await connectedEndpoint(harness.broker, id, peers[index]!));
       const { mixId } = await call(harness.broker, 'media.mix.start', { sessionIds: ids });
       const from = peers.map((peer) => peer.received.length);
