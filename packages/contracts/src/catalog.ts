@@ -5,6 +5,7 @@ import type { ActionSpec, ParamsOf, ResultOf } from './action.ts';
 import { licenseActions, licenseServerActions } from './license.ts';
 import { mediaActions } from './media.ts';
 import { profileActions } from './profile.ts';
+import { registrarActions } from './registrar.ts';
 import { imActions, sessionActions } from './session.ts';
 
 type ByName<G> = { [K in keyof G as G[K] extends ActionSpec<infer N> ? N : never]: G[K] };
@@ -21,6 +22,7 @@ export const actions = {
   ...byName(mediaActions),
   ...byName(sessionActions),
   ...byName(imActions),
+  ...byName(registrarActions),
 } as const;
 
 /** A full action name. */

@@ -85,6 +85,22 @@ export const ErrorCode = {
   /** The SIP peer refused or did not answer; data.sipStatus says how. */
   SIP_FAILED: 'SIP_FAILED',
 
+  // registrar-client (guide §4.2, §5.3)
+  /** `registrar-client.start` has not run for the account (guide §5.3.2 step 2: start before login). */
+  ACCOUNT_NOT_STARTED: 'ACCOUNT_NOT_STARTED',
+  /** Login while the account is already logged in or logging in. */
+  ALREADY_LOGGED_IN: 'ALREADY_LOGGED_IN',
+  /** Login while a logout is still waiting for the registrar's answer. */
+  LOGOUT_IN_PROGRESS: 'LOGOUT_IN_PROGRESS',
+  /** Server-mode provisioning lacks what a REGISTER needs (sipUser, domain) or has a bad value. */
+  ACCOUNT_NOT_CONFIGURED: 'ACCOUNT_NOT_CONFIGURED',
+  /** The account's localIp is not an address of this host. */
+  SIP_ADDRESS_NOT_LOCAL: 'SIP_ADDRESS_NOT_LOCAL',
+  /** The account's (or the node's) SIP port is taken. */
+  SIP_PORT_IN_USE: 'SIP_PORT_IN_USE',
+  /** The account's home node is not reachable from here. */
+  HOME_NODE_UNAVAILABLE: 'HOME_NODE_UNAVAILABLE',
+
   // generic
   /** The storage layer failed; the message says why (locked, unreadable, …). */
   STORAGE_FAILED: 'STORAGE_FAILED',
@@ -137,6 +153,13 @@ const statusOf: Record<ErrorCode, number> = {
   ACCOUNT_NOT_LOGGED_IN: 409,
   INVALID_URI: 422,
   SIP_FAILED: 502,
+  ACCOUNT_NOT_STARTED: 409,
+  ALREADY_LOGGED_IN: 409,
+  LOGOUT_IN_PROGRESS: 409,
+  ACCOUNT_NOT_CONFIGURED: 422,
+  SIP_ADDRESS_NOT_LOCAL: 422,
+  SIP_PORT_IN_USE: 409,
+  HOME_NODE_UNAVAILABLE: 503,
   STORAGE_FAILED: 500,
   PATH_OUTSIDE_ACCOUNT: 403,
   PATH_NOT_ALLOWED: 403,

@@ -5,6 +5,15 @@
 import type { LicensePayload } from './license.ts';
 import type { CallLogEntry, ImLogEntry, TermReason } from './profile.ts';
 import type { ProvisioningKey } from './provisioning.ts';
+import type {
+  ClientLocalLoginOkEvent,
+  ClientLocalLogoutEvent,
+  ClientLoginFailedEvent,
+  ClientRegFailedEvent,
+  ClientRegOkEvent,
+  ClientServerLoginOkEvent,
+  ClientServerLogoutEvent,
+} from './registrar.ts';
 import type { CallEventBase, CallOperation, CallerId, DtmfMethod, EarlyMediaStatus } from './session.ts';
 
 /** `call.termed`: a call ended (guide `mtcCallCbTermed`); carries what the call log needs. */
@@ -156,6 +165,15 @@ export interface EventMap {
   'call.dtmf': CallEventBase & { key: string; method: DtmfMethod; durationMs: number };
   'im.sent': ImEvent;
   'im.received': ImEvent;
+
+  // registrar-client (guide §5.3, table 5-10): one event per mtcCliCb* callback
+  'client.regOk': ClientRegOkEvent;
+  'client.regFailed': ClientRegFailedEvent;
+  'client.localLoginOk': ClientLocalLoginOkEvent;
+  'client.serverLoginOk': ClientServerLoginOkEvent;
+  'client.loginFailed': ClientLoginFailedEvent;
+  'client.localLogout': ClientLocalLogoutEvent;
+  'client.serverLogout': ClientServerLogoutEvent;
 }
 
 /** An event name. */
@@ -197,4 +215,11 @@ export const eventNames = [
   'call.dtmf',
   'im.sent',
   'im.received',
+  'client.regOk',
+  'client.regFailed',
+  'client.localLoginOk',
+  'client.serverLoginOk',
+  'client.loginFailed',
+  'client.localLogout',
+  'client.serverLogout',
 ] as const satisfies readonly EventName[];

@@ -11,5 +11,6 @@ export * from './profile.ts';
 export * from './license.ts';
 export * from './media.ts';
 export * from './session.ts';
+export * from './registrar.ts';
 export * from './events.ts';
 export * from './catalog.ts';
