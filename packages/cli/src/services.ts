@@ -4,6 +4,7 @@
  */
 import type { ServiceFactory } from '@talkbus/runtime';
 import { createLicenseServerService, createLicenseService } from '@talkbus/service-license';
+import { createMediaService } from '@talkbus/service-media';
 import { createProfileService } from '@talkbus/service-profile';
 
 /** Service name → factory. `license-server` runs by default only when `license.mode` is `server`. */
@@ -11,4 +12,5 @@ export const serviceFactories: Record<string, ServiceFactory> = {
   profile: createProfileService,
   license: createLicenseService,
   'license-server': createLicenseServerService,
+  media: createMediaService,
 };
