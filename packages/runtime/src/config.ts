@@ -47,6 +47,48 @@ export interface TalkbusConfig {
     /** Server mode: a PEM file with the Ed25519 private key; default: generated once into the server store. */
     privateKeyPath: string;
   };
+  /** The node's SIP endpoint (`sip-endpoint.ts`), shared by the services of the node that speak SIP. */
+  sip: SipConfig;
+}
+
+/** A SIP transport a node can listen on. */
+export type SipListenerProtocol = 'udp' | 'tcp' | 'tls' | 'ws';
+
+/** The node's SIP endpoint and account registration settings. Times in ms unless named otherwise. */
+export interface SipConfig {
+  /** IP address the default listeners bind. Default `0.0.0.0`. Env `TALKBUS_SIP_LISTEN_ADDRESS`. */
+  listenAddress: string;
+  /** Host written in Via/Contact instead of the bound address ('' = bound). Env `TALKBUS_SIP_ADVERTISED_ADDRESS`. */
+  advertisedAddress: string;
+  /** Listeners to open. Default udp, tcp, tls, ws (tls only when `tlsCert` is set). Env `TALKBUS_SIP_TRANSPORTS`. */
+  transports: SipListenerProtocol[];
+  /** Ports; 0 = ephemeral (tests). Defaults 5060, 5060, 5061, 5066. Env `TALKBUS_SIP_{UDP,TCP,TLS,WS}_PORT`. */
+  udpPort: number;
+  tcpPort: number;
+  tlsPort: number;
+  wsPort: number;
+  /** PEM files for TLS (listener and client); '' = no TLS listener. Env `TALKBUS_SIP_TLS_CERT` / `_KEY` / `_CA`. */
+  tlsCert: string;
+  tlsKey: string;
+  tlsCa: string;
+  /** Verify TLS peers (RFC 5922). Default true. Env `TALKBUS_SIP_TLS_VERIFY`. */
+  tlsVerify: boolean;
+  /** RFC 3261 timers T1/T2/T4 (defaults 500, 4000, 5000); tests shorten them. Env `TALKBUS_SIP_T1` … */
+  timers: { t1: number; t2: number; t4: number };
+  /** User-Agent header. Default `talkbus/0.1.0`. Env `TALKBUS_SIP_USER_AGENT`. */
+  userAgent: string;
+  registration: {
+    /** First retry delay after a failed login/refresh; doubles per failure, ±25% jitter. Default 2000. */
+    retryBaseMs: number;
+    /** Cap of that delay (and of a 503's Retry-After). Default 300000. */
+    retryMaxMs: number;
+    /** Failed login attempts (timeouts, 5xx, transport errors) before `client.loginFailed`. Default 4. */
+    maxLoginAttempts: number;
+    /** How long a logout waits for the registrar's answer before reporting anyway. Default 5000. */
+    logoutTimeoutMs: number;
+    /** REGISTER transactions in flight per node at once (others queue). Default 256. */
+    maxInFlight: number;
+  };
 }
 
 /** A configuration value that is wrong; `key` is the dotted key, `source` where it came from. */
@@ -78,9 +120,51 @@ const envKeys: Record<string, string> = {
   TALKBUS_LICENSE_HTTP_HOST: 'license.httpHost',
   TALKBUS_LICENSE_HTTP_PORT: 'license.httpPort',
   TALKBUS_LICENSE_PRIVATE_KEY_PATH: 'license.privateKeyPath',
+  TALKBUS_SIP_LISTEN_ADDRESS: 'sip.listenAddress',
+  TALKBUS_SIP_ADVERTISED_ADDRESS: 'sip.advertisedAddress',
+  TALKBUS_SIP_TRANSPORTS: 'sip.transports',
+  TALKBUS_SIP_UDP_PORT: 'sip.udpPort',
+  TALKBUS_SIP_TCP_PORT: 'sip.tcpPort',
+  TALKBUS_SIP_TLS_PORT: 'sip.tlsPort',
+  TALKBUS_SIP_WS_PORT: 'sip.wsPort',
+  TALKBUS_SIP_TLS_CERT: 'sip.tlsCert',
+  TALKBUS_SIP_TLS_KEY: 'sip.tlsKey',
+  TALKBUS_SIP_TLS_CA: 'sip.tlsCa',
+  TALKBUS_SIP_TLS_VERIFY: 'sip.tlsVerify',
+  TALKBUS_SIP_T1: 'sip.timers.t1',
+  TALKBUS_SIP_T2: 'sip.timers.t2',
+  TALKBUS_SIP_T4: 'sip.timers.t4',
+  TALKBUS_SIP_USER_AGENT: 'sip.userAgent',
+  TALKBUS_REGISTRATION_RETRY_BASE_MS: 'sip.registration.retryBaseMs',
+  TALKBUS_REGISTRATION_RETRY_MAX_MS: 'sip.registration.retryMaxMs',
+  TALKBUS_REGISTRATION_MAX_LOGIN_ATTEMPTS: 'sip.registration.maxLoginAttempts',
+  TALKBUS_REGISTRATION_LOGOUT_TIMEOUT_MS: 'sip.registration.logoutTimeoutMs',
+  TALKBUS_REGISTRATION_MAX_IN_FLIGHT: 'sip.registration.maxInFlight',
 };
 
-const numberKeys = new Set(['requestTimeout', 'connectTimeout', 'shutdownTimeout', 'license.httpPort']);
+const numberKeys = new Set([
+  'requestTimeout',
+  'connectTimeout',
+  'shutdownTimeout',
+  'license.httpPort',
+  'sip.udpPort',
+  'sip.tcpPort',
+  'sip.tlsPort',
+  'sip.wsPort',
+  'sip.timers.t1',
+  'sip.timers.t2',
+  'sip.timers.t4',
+  'sip.registration.retryBaseMs',
+  'sip.registration.retryMaxMs',
+  'sip.registration.maxLoginAttempts',
+  'sip.registration.logoutTimeoutMs',
+  'sip.registration.maxInFlight',
+]);
+const listKeys = new Set(['services', 'sip.transports']);
+const booleanKeys = new Set(['sip.tlsVerify']);
+
+const sipPort = { type: 'number', integer: true, min: 0, max: 65535 };
+const sipFile = { type: 'string', max: 4096 };
 
 const schema = {
   $$strict: true,
@@ -117,6 +201,49 @@ const schema = {
       privateKeyPath: { type: 'string', max: 4096 },
     },
   },
+  sip: {
+    type: 'object',
+    strict: true,
+    props: {
+      listenAddress: { type: 'string', min: 2, max: 45, pattern: /^[0-9.]+$|^[0-9A-Fa-f:.]+$/ },
+      advertisedAddress: { type: 'string', max: 255, pattern: /^$|^[A-Za-z0-9.:-]+$/ },
+      transports: {
+        type: 'array',
+        max: 4,
+        unique: true,
+        items: { type: 'enum', values: ['udp', 'tcp', 'tls', 'ws'] },
+      },
+      udpPort: sipPort,
+      tcpPort: sipPort,
+      tlsPort: sipPort,
+      wsPort: sipPort,
+      tlsCert: sipFile,
+      tlsKey: sipFile,
+      tlsCa: sipFile,
+      tlsVerify: { type: 'boolean' },
+      timers: {
+        type: 'object',
+        strict: true,
+        props: {
+          t1: { type: 'number', integer: true, min: 10, max: 60_000 },
+          t2: { type: 'number', integer: true, min: 10, max: 600_000 },
+          t4: { type: 'number', integer: true, min: 10, max: 600_000 },
+        },
+      },
+      userAgent: { type: 'string', min: 1, max: 128, pattern: /^[\x21-\x7e][\x20-\x7e]*$/ },
+      registration: {
+        type: 'object',
+        strict: true,
+        props: {
+          retryBaseMs: { type: 'number', integer: true, min: 10, max: 3_600_000 },
+          retryMaxMs: { type: 'number', integer: true, min: 10, max: 86_400_000 },
+          maxLoginAttempts: { type: 'number', integer: true, min: 1, max: 1000 },
+          logoutTimeoutMs: { type: 'number', integer: true, min: 10, max: 600_000 },
+          maxInFlight: { type: 'number', integer: true, min: 1, max: 100_000 },
+        },
+      },
+    },
+  },
 };
 
 // fastest-validator is CommonJS whose typings declare an ES default export; at run time the
@@ -144,6 +271,28 @@ function defaults(env: NodeJS.ProcessEnv): Plain {
       httpHost: '127.0.0.1',
       httpPort: 0,
       privateKeyPath: '',
+    },
+    sip: {
+      listenAddress: '0.0.0.0',
+      advertisedAddress: '',
+      transports: ['udp', 'tcp', 'tls', 'ws'],
+      udpPort: 5060,
+      tcpPort: 5060,
+      tlsPort: 5061,
+      wsPort: 5066,
+      tlsCert: '',
+      tlsKey: '',
+      tlsCa: '',
+      tlsVerify: true,
+      timers: { t1: 500, t2: 4000, t4: 5000 },
+      userAgent: 'talkbus/0.1.0',
+      registration: {
+        retryBaseMs: 2000,
+        retryMaxMs: 300_000,
+        maxLoginAttempts: 4,
+        logoutTimeoutMs: 5000,
+        maxInFlight: 256,
+      },
     },
   };
 }
@@ -214,12 +363,13 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string; ov
     if (raw === undefined || raw === '') continue;
     fromEnv.set(key, name);
     let value: unknown = raw;
-    if (key === 'services')
+    if (listKeys.has(key))
       value = raw
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
     else if (numberKeys.has(key)) value = /^\d+$/.test(raw) ? Number(raw) : raw;
+    else if (booleanKeys.has(key)) value = raw === 'true' ? true : raw === 'false' ? false : raw;
     setPath(envOverrides, key, value);
   }
   config = merge(config, envOverrides);
