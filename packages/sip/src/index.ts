@@ -165,3 +165,49 @@ export {
 } from './transaction/timer-config.ts';
 export { TransactionError, TransactionErrorCode, type TransactionErrorOptions } from './transaction/transaction-errors.ts';
 export type { TimerName } from './transaction/transaction-machine.ts';
+
+// Dialogs (RFC 3261 §12; RFC 3311 UPDATE, RFC 6086 INFO, RFC 3515 REFER, RFC 3428 MESSAGE, RFC 4028 session timers)
+export { SipError, UaErrorCode, type SipErrorOptions } from './dialog/sip-error.ts';
+export {
+  Dialog,
+  type DialogEvents,
+  type DestroyInfo,
+  type DialogParty,
+  type DialogRequestOptions,
+  type NotifyOptions,
+} from './dialog/dialog.ts';
+export {
+  DialogState,
+  DialogPhase,
+  buildInDialogRequest,
+  routeRequest,
+  dialogKey,
+  type DialogId,
+  type DialogRole,
+  type DialogEvent,
+} from './dialog/dialog-state.ts';
+export {
+  IncomingRequest,
+  ServerResponse,
+  headerPairs,
+  type HeaderList,
+  type ResponseOptions,
+} from './dialog/server-request.ts';
+export { createSipfrag, parseSipfrag, referNotify, SIPFRAG_CONTENT_TYPE, type SipfragStatus } from './dialog/sipfrag.ts';
+export { glareRetryDelay } from './dialog/glare.ts';
+export { setHold, type SdpDirection } from './dialog/sdp-direction.ts';
+export { DEFAULT_SESSION_TIMER, type SessionTimerConfig, type SessionTimerTerms } from './dialog/session-timer.ts';
+
+// User agent (RFC 3261 §8, §13, §15; API shaped like drachtio-srf)
+export { SipUserAgent, DEFAULT_ALLOW, DEFAULT_ACCEPT } from './ua/user-agent.ts';
+export {
+  DEFAULT_UA_LIMITS,
+  type SipUserAgentOptions,
+  type SipUserAgentEvents,
+  type UserAgentLimits,
+  type UserAgentLogger,
+  type CreateUacOptions,
+  type CreateUasOptions,
+  type RequestOptions,
+  type OutOfDialogOptions,
+} from './ua/ua-options.ts';

@@ -1,0 +1,477 @@
+/**
+ * `SipUserAgent`: the UA core (RFC 3261 §8) over one transaction layer, with an API shaped like
+ * drachtio-srf's `Srf`: `createUAC`, `createUAS`, `request`, and `'invite'` / `'request'`
+ * events. It is the transaction layer's `TransactionUser` and the dialogs' `DialogHost`; it keeps
+ * the dialog table (§12: a request whose To tag matches no dialog gets 481) and answers what §8.2
+ * and §11 give the core to answer (405, 415, 420, 483, 406, OPTIONS).
+ */
+import { EventEmitter } from 'node:events';
+import { copyCredentials } from '../auth/cancel-ack.ts';
+import { DigestClient } from '../auth/digest-client.ts';
+import { systemClock, type Clock, type TimerHandle } from '../clock.ts';
+import type { SipRequest, SipResponse } from '../message/message.ts';
+import { formatVia } from '../message/values/via.ts';
+import { createBranch } from '../transaction/branch.ts';
+import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
+import type { ServerTransactionLike } from '../transaction/server-transaction.ts';
+import type { TransactionError } from '../transaction/transaction-errors.ts';
+import { TransactionLayer } from '../transaction/transaction-layer.ts';
+import type { AnyServerTransaction, TransactionUser } from '../transaction/transaction-user.ts';
+import { locateServers, type ServerTarget } from '../transport/resolver.ts';
+import type { InboundMessage, SendTarget, TransportAddress } from '../transport/transport-types.ts';
+import { SipUri } from '../uri/sip-uri.ts';
+import { parseUri, type Uri } from '../uri/uri.ts';
+import type { DialogHost, OutgoingOptions, OutgoingRequest } from '../dialog/dialog-host.ts';
+import { handleInDialogRequest } from '../dialog/dialog-incoming.ts';
+import { dialogKey } from '../dialog/dialog-state.ts';
+import type { Dialog } from '../dialog/dialog.ts';
+import { headerPairs, IncomingRequest, ServerResponse } from '../dialog/server-request.ts';
+import { DEFAULT_SESSION_TIMER, type SessionTimerConfig } from '../dialog/session-timer.ts';
+import { SipError, UaErrorCode } from '../dialog/sip-error.ts';
+import { sendRequest, type SenderContext } from './request-sender.ts';
+import { createUacDialog } from './uac-invite.ts';
+import { buildOutOfDialogRequest, nameAddr, newCallId, proxyRoute, redirectTargets } from './uac-request.ts';
+import { checkUasRequest, type UasPolicy } from './uas-checks.ts';
+import { InviteServer } from './uas-invite.ts';
+import {
+  DEFAULT_UA_LIMITS,
+  type CreateUacOptions,
+  type CreateUasOptions,
+  type RequestOptions,
+  type SipUserAgentEvents,
+  type SipUserAgentOptions,
+  type UserAgentLimits,
+} from './ua-options.ts';
+import { newTag } from '../transaction/server-transaction.ts';
+
+/** Methods accepted by default (Allow). */
+export const DEFAULT_ALLOW = [
+  'INVITE',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'UPDATE',
+  'INFO',
+  'REFER',
+  'NOTIFY',
+  'MESSAGE',
+  'SUBSCRIBE',
+] as const;
+
+/** Body types accepted by default (Accept). */
+export const DEFAULT_ACCEPT = [
+  'application/sdp',
+  'text/plain',
+  'message/sipfrag',
+  'application/dtmf-relay',
+  'application/dtmf',
+  'message/cpim',
+  'multipart/mixed',
+  'application/im-iscomposing+xml',
+  'application/pidf+xml',
+  'application/reginfo+xml',
+  'application/simple-message-summary',
+] as const;
+
+/** Methods whose requests carry our Contact (§8.1.1.8; RFC 3311, RFC 3515, RFC 6665). */
+const CONTACT_METHODS = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
+
+/** A SIP user agent (see the file comment and the README for examples). */
+export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
+  /** The transaction layer (for wiring a transport that has no `setUser`, and for tests). */
+  readonly transactionLayer: TransactionLayer;
+  readonly #options: SipUserAgentOptions;
+  readonly #clock: Clock;
+  readonly #limits: UserAgentLimits;
+  readonly #policy: UasPolicy;
+  readonly #auth: DigestClient | undefined;
+  readonly #sessionTimer: SessionTimerConfig | undefined;
+  readonly #dialogs = new Map<string, Dialog>();
+  readonly #recentInvites = new Map<string, { handler: (response: SipResponse) => void; timer: TimerHandle }>();
+  readonly #ackTargets = new WeakMap<SipRequest, SendTarget>();
+  readonly #invites: InviteServer;
+  readonly #host: DialogHost;
+  readonly #sender: SenderContext;
+  readonly #userAgent: string;
+
+  /** @param options see {@link SipUserAgentOptions} */
+  constructor(options: SipUserAgentOptions) {
+    super();
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#limits = { ...DEFAULT_UA_LIMITS, ...options.limits };
+    this.#sessionTimer =
+      options.sessionTimer === undefined ? undefined : { ...DEFAULT_SESSION_TIMER, ...options.sessionTimer };
+    this.#userAgent = options.userAgent ?? 'talkbus';
+    this.#policy = {
+      allow: options.allow ?? DEFAULT_ALLOW,
+      accept: (options.accept ?? DEFAULT_ACCEPT).map((type) => type.toLowerCase()),
+      supported: [...(this.#sessionTimer === undefined ? [] : ['timer']), ...(options.supported ?? [])],
+      schemes: ['sip', 'sips', 'tel'],
+    };
+    this.#auth = options.credentials === undefined ? undefined : new DigestClient({ credentials: options.credentials });
+    this.transactionLayer = new TransactionLayer({
+      transport: options.transport,
+      user: this.#transactionUser(),
+      clock: this.#clock,
+      timers: options.timers,
+    });
+    options.transport.setUser?.(this.transactionLayer);
+    const resolve = options.resolve ?? ((uri: Uri) => this.#locate(uri));
+    this.#sender = {
+      layer: this.transactionLayer,
+      resolve,
+      prepare: (request, target) => this.#prepare(request, target),
+      auth: this.#auth,
+    };
+    this.#host = this.#dialogHost();
+    this.#invites = new InviteServer({
+      host: this.#host,
+      limits: this.#limits,
+      hasRoomForDialog: () => this.#dialogs.size < this.#limits.maxDialogs,
+      registerDialog: (dialog) => this.#dialogs.set(dialog.id, dialog),
+      localContact: (req) => this.#contactFor(this.#localFor(req.inbound)),
+      emitInvite: (req, res) => this.emit('invite', req, res),
+    });
+  }
+
+  /** Live dialogs (early and confirmed). */
+  get dialogCount(): number {
+    return this.#dialogs.size;
+  }
+
+  /** The dialog with this id, if live. */
+  dialog(id: string): Dialog | undefined {
+    return this.#dialogs.get(id);
+  }
+
+  /**
+   * Calls `uri` (drachtio-srf `createUAC`): resolves with the dialog of the first 2xx once its
+   * ACK is sent; rejects with a {@link SipError} carrying the final status for ≥ 300. Cancel with
+   * `options.signal` (an `AbortController`'s): a CANCEL goes once a provisional response arrived.
+   */
+  createUAC(uri: string, options: CreateUacOptions = {}): Promise<Dialog> {
+    return createUacDialog(
+      {
+        host: this.#host,
+        limits: this.#limits,
+        from: this.#options.from,
+        routeSetFor: (proxy) => this.#routeSetFor(proxy),
+        inviteHeaders: () => this.#capabilityHeaders(),
+        hasRoomForDialog: () => this.#dialogs.size < this.#limits.maxDialogs,
+        registerDialog: (dialog) => this.#dialogs.set(dialog.id, dialog),
+        rememberInvite: (callId, handler) => this.#rememberInvite(callId, handler),
+        report: (error) => this.#report(error),
+      },
+      uri,
+      options,
+    );
+  }
+
+  /**
+   * Answers an `'invite'` with 200 (`localSdp` as the answer, or the offer when the INVITE had
+   * none) and resolves with the dialog once the ACK arrives (drachtio-srf `createUAS`).
+   * @throws SipError `CANCELED`, `NO_ACK`, `INVALID_STATE`
+   */
+  createUAS(req: IncomingRequest, res: ServerResponse, options: CreateUasOptions = {}): Promise<Dialog> {
+    return this.#invites.createUAS(req, res, options);
+  }
+
+  /**
+   * An out-of-dialog request (OPTIONS, MESSAGE, REGISTER, SUBSCRIBE, NOTIFY, …): resolves with
+   * its final response whatever the status (a timeout is a local 408, §8.1.3.1). 401/407 are
+   * answered with the credentials; 3xx followed when `followRedirects`.
+   * @throws SipError `INVALID_ARGUMENT` for a bad URI or proxy
+   */
+  async request(uri: string, options: RequestOptions = {}): Promise<SipResponse> {
+    const method = options.method ?? 'OPTIONS';
+    const auth = options.auth === undefined ? undefined : new DigestClient({ credentials: options.auth });
+    const callId = options.callId ?? newCallId();
+    const fromTag = newTag();
+    const tried = new Set([uri]);
+    let target = uri;
+    let cseq = options.cseq ?? 1;
+    for (let redirects = 0; ; redirects++) {
+      const headers = headerPairs(options.headers);
+      if (options.body !== undefined && options.contentType !== undefined)
+        headers.push(['Content-Type', options.contentType]);
+      if (method === 'SUBSCRIBE' || method === 'REFER') headers.unshift(...this.#capabilityHeaders());
+      const request = buildOutOfDialogRequest({
+        method,
+        uri: target,
+        from: options.from ?? this.#options.from,
+        fromTag,
+        to: options.to ?? uri,
+        callId,
+        cseq,
+        routeSet: this.#routeSetFor(options.proxy),
+        headers,
+        body: options.body,
+      });
+      const outcome = await this.#host.send(request, {
+        auth,
+        onProvisional: (response) => options.onProvisional?.(response, undefined),
+      }).final;
+      const response = outcome.response;
+      const next =
+        response.status >= 300 && response.status < 400 && options.followRedirects === true
+          ? redirectTargets(response, tried)[0]
+          : undefined;
+      if (next === undefined || redirects >= this.#limits.maxRedirects) return response;
+      tried.add(next);
+      target = next;
+      cseq = outcome.request.cseq!.seq + 1;
+    }
+  }
+
+  /** Ends every dialog and transaction at once, sending nothing (shutdown); timers are released. */
+  close(): void {
+    for (const dialog of [...this.#dialogs.values()]) dialog.terminate({ initiator: 'local', reason: 'shutdown' });
+    for (const { timer } of this.#recentInvites.values()) this.#clock.clearTimeout(timer);
+    this.#recentInvites.clear();
+    this.transactionLayer.close();
+  }
+
+  #transactionUser(): TransactionUser {
+    return {
+      onRequest: (request, transaction, inbound) => this.#onRequest(request, transaction, inbound),
+      onAck: (ack) => {
+        const dialog = this.#dialogs.get(this.#incomingKey(ack));
+        dialog?.receiveAck(ack);
+      },
+      onCancel: (_cancel, invite) => this.#invites.cancel(invite),
+      onStrayResponse: (response) => this.#onStrayResponse(response),
+      onServerTransactionError: (error: TransactionError, transaction: ServerTransactionLike) =>
+        this.#options.logger?.debug?.('server transaction failed', {
+          code: error.code,
+          method: transaction.request.method,
+        }),
+      onError: (error) => this.#report(error),
+    };
+  }
+
+  #onRequest(request: SipRequest, transaction: AnyServerTransaction, inbound: InboundMessage): void {
+    const rejection = checkUasRequest(request, this.#policy);
+    if (rejection !== undefined) {
+      safeReply(transaction, rejection.status, { reason: rejection.reason, headers: rejection.headers });
+      return;
+    }
+    const req = new IncomingRequest(transaction, inbound);
+    if (request.to?.tag !== undefined) {
+      const dialog = this.#dialogs.get(this.#incomingKey(request));
+      // §12.2.2: a request with a To tag that matches no dialog: "the UAS … MUST respond to the
+      // request with a 481 (Call/Transaction Does Not Exist) status code".
+      if (dialog === undefined) safeReply(transaction, 481);
+      else handleInDialogRequest(dialog, req);
+      return;
+    }
+    if (request.method === 'INVITE') {
+      this.#invites.receive(transaction as InviteServerTransaction, req);
+      return;
+    }
+    if (request.method === 'OPTIONS') {
+      // §11.2: a 200 with Allow, Accept, Accept-Encoding, Accept-Language and Supported.
+      safeReply(transaction, 200, {
+        headers: [
+          ['Accept', this.#policy.accept.join(', ')],
+          ['Accept-Encoding', 'identity'],
+          ['Accept-Language', 'en'],
+          ...this.#host.responseHeaders(req, true),
+        ],
+      });
+      return;
+    }
+    if (request.method === 'BYE') {
+      safeReply(transaction, 481);
+      return;
+    }
+    const res = new ServerResponse(req, { defaultHeaders: () => this.#host.responseHeaders(req, false) });
+    if (this.listenerCount('request') === 0) {
+      safeReply(transaction, 405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+      return;
+    }
+    try {
+      this.emit('request', req, res);
+    } catch (error) {
+      this.#report(error);
+      if (!res.finalSent) safeReply(transaction, 500);
+    }
+  }
+
+  #onStrayResponse(response: SipResponse): void {
+    try {
+      // §13.2.2.4: a 2xx retransmission after the INVITE transaction ended is ACKed again; a
+      // 2xx from a fork we had not seen is ACKed and BYEd by the INVITE that is still remembered.
+      if (response.cseq?.method !== 'INVITE' || response.status < 200 || response.status >= 300) return;
+      const key = dialogKey({
+        callId: response.callId!,
+        localTag: response.from?.tag ?? '',
+        remoteTag: response.to?.tag ?? '',
+      });
+      const dialog = this.#dialogs.get(key);
+      if (dialog !== undefined) dialog.acknowledge(response);
+      else this.#recentInvites.get(response.callId!)?.handler(response);
+    } catch (error) {
+      this.#options.logger?.debug?.('stray response dropped', { error: String(error) });
+    }
+  }
+
+  #incomingKey(request: SipRequest): string {
+    return dialogKey({ callId: request.callId!, localTag: request.to?.tag ?? '', remoteTag: request.from?.tag ?? '' });
+  }
+
+  #rememberInvite(callId: string, handler: (response: SipResponse) => void): () => void {
+    const previous = this.#recentInvites.get(callId);
+    if (previous !== undefined) this.#clock.clearTimeout(previous.timer);
+    const forget = () => {
+      const entry = this.#recentInvites.get(callId);
+      if (entry?.handler !== handler) return;
+      this.#clock.clearTimeout(entry.timer);
+      this.#recentInvites.delete(callId);
+    };
+    // Timer M (64*T1) bounds how long forks' 2xx can still come (RFC 6026).
+    const timer = this.#clock.setTimeout(forget, 64 * this.transactionLayer.timers.T1 + 1000);
+    this.#recentInvites.set(callId, { handler, timer });
+    return forget;
+  }
+
+  #dialogHost(): DialogHost {
+    return {
+      clock: this.#clock,
+      sessionTimer: this.#sessionTimer,
+      random: () => (this.#options.random ?? Math.random)(),
+      send: (request: SipRequest, options: OutgoingOptions): OutgoingRequest =>
+        sendRequest(this.#sender, request, options),
+      sendAck: (ack, nextHop, invite) => this.#sendAck(ack, nextHop, invite),
+      retransmit2xx: (transaction, response, onNoAck) => {
+        this.transactionLayer.retransmit2xx(transaction, response, { onNoAck: () => onNoAck() });
+      },
+      responseHeaders: (req, withContact) => {
+        const headers: Array<[string, string]> = [];
+        if (withContact) {
+          headers.push(['Contact', this.#contactFor(this.#localFor(req.inbound))]);
+          // §12.1.1: a response that establishes a dialog copies every Record-Route, in order.
+          if (req.message.to?.tag === undefined)
+            for (const value of req.message.headers.values('record-route')) headers.push(['Record-Route', value]);
+          headers.push(...this.#capabilityHeaders());
+        }
+        headers.push(['Server', this.#userAgent]);
+        return headers;
+      },
+      dialogEnded: (key) => void this.#dialogs.delete(key),
+      report: (error) => this.#report(error),
+    };
+  }
+
+  #sendAck(ack: SipRequest, nextHop: Uri, invite: SipRequest | undefined): void {
+    const send = (target: SendTarget) => void this.#options.transport.send(ack, target).catch(() => undefined);
+    const known = this.#ackTargets.get(ack);
+    if (known !== undefined) {
+      send(known);
+      return;
+    }
+    // §13.2.2.4: "The ACK MUST contain the same credentials as the INVITE."
+    if (invite !== undefined) copyCredentials(invite, ack);
+    this.#sender
+      .resolve(nextHop)
+      .then((targets) => {
+        const target = targets[0];
+        if (target === undefined) return;
+        this.#prepare(ack, target);
+        const sendTarget = { destination: target, serverName: target.serverName };
+        this.#ackTargets.set(ack, sendTarget);
+        send(sendTarget);
+      })
+      .catch((error: unknown) => this.#options.logger?.debug?.('ACK not sent', { error: String(error) }));
+  }
+
+  /** Via with a new branch (§8.1.1.7); Contact and User-Agent when missing. */
+  #prepare(request: SipRequest, target: ServerTarget): void {
+    const local = this.#options.transport.localAddressFor(target);
+    request.headers.remove('via');
+    request.headers.prepend(
+      'Via',
+      formatVia({
+        transport: target.protocol,
+        host: hostText(local.address),
+        port: local.port,
+        branch: createBranch(),
+        rport: true,
+      }),
+    );
+    if (CONTACT_METHODS.has(request.method) && !request.headers.has('contact'))
+      request.headers.append('Contact', this.#contactFor(local));
+    if (!request.headers.has('user-agent')) request.headers.append('User-Agent', this.#userAgent);
+  }
+
+  #localFor(inbound: InboundMessage): TransportAddress {
+    try {
+      return this.#options.transport.localAddressFor(inbound.source);
+    } catch {
+      return inbound.local;
+    }
+  }
+
+  #contactFor(local: TransportAddress): string {
+    if (this.#options.contact !== undefined) return nameAddr(this.#options.contact);
+    const user = this.#options.contactUser ?? identityUser(this.#options.from) ?? 'talkbus';
+    const transport = local.protocol === 'udp' ? '' : `;transport=${local.protocol}`;
+    return `<sip:${user}@${hostText(local.address)}:${local.port}${transport}>`;
+  }
+
+  #capabilityHeaders(): Array<[string, string]> {
+    const headers: Array<[string, string]> = [['Allow', this.#policy.allow.join(', ')]];
+    if (this.#policy.supported.length > 0) headers.push(['Supported', this.#policy.supported.join(', ')]);
+    return headers;
+  }
+
+  #routeSetFor(proxy: string | undefined): string[] {
+    const outbound = proxy ?? this.#options.outboundProxy;
+    const routes = outbound === undefined ? [] : [proxyRoute(outbound)];
+    return [...routes, ...(this.#options.routeSet ?? [])];
+  }
+
+  #locate(uri: Uri): Promise<ServerTarget[]> {
+    if (!(uri instanceof SipUri))
+      return Promise.reject(new SipError(UaErrorCode.InvalidArgument, `cannot route to ${uri.toString()}`));
+    return locateServers(uri, { protocols: this.#options.protocols ?? ['udp', 'tcp'] });
+  }
+
+  #report(error: unknown): void {
+    this.#options.logger?.warn?.('listener or callback threw', {
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+  }
+}
+
+/** A host for a URI or Via: IPv6 addresses in brackets. */
+function hostText(address: string): string {
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+}
+
+/** The user part of our identity's URI, if it has one. */
+function identityUser(from: string): string | undefined {
+  try {
+    const uri = parseUri(nameAddr(from).replace(/^.*<|>.*$/g, ''));
+    return uri instanceof SipUri ? uri.user : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replies on a server transaction, never throwing (it may have been answered or be gone). */
+function safeReply(
+  transaction: AnyServerTransaction,
+  status: number,
+  options: { reason?: string | undefined; headers?: Array<[string, string]> } = {},
+): void {
+  try {
+    transaction.reply(status, {
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      headers: options.headers ?? [],
+    });
+  } catch {
+    // answered already, or terminated
+  }
+}
