@@ -6,11 +6,13 @@ import type { ServiceFactory } from '@talkbus/runtime';
 import { createLicenseServerService, createLicenseService } from '@talkbus/service-license';
 import { createMediaService } from '@talkbus/service-media';
 import { createProfileService } from '@talkbus/service-profile';
+import { createRegistrarClientService } from '@talkbus/service-registrar-client';
 
 /** Service name → factory. `license-server` runs by default only when `license.mode` is `server`. */
 export const serviceFactories: Record<string, ServiceFactory> = {
   profile: createProfileService,
   license: createLicenseService,
   'license-server': createLicenseServerService,
+  'registrar-client': createRegistrarClientService,
   media: createMediaService,
 };

@@ -53,12 +53,14 @@ function harness(overrides: Partial<AccountSettings> = {}) {
   const answer = (outcome: RegisterOutcome, attempt = last().attempt) =>
     actor.post({ type: 'answer', attempt, outcome });
   const names = () => events.map((e) => e.name);
-  const payload = (name: string) => events.filter((e) => e.name === name).at(-1)?.payload as Record<string, unknown>;
+  const payload = (name: string) =>
+    events.filter((e) => e.name === name).at(-1)?.payload as unknown as Record<string, unknown>;
   return { clock, actor, registers, events, calls, last, answer, names, payload };
 }
 
 const ok = (expires = 60): RegisterOutcome => ({
   kind: 'ok',
+  status: 200,
   expires,
   contact: '<sip:alice@127.0.0.1:5060>',
   serviceRoute: ['<sip:orig@proxy;lr>'],

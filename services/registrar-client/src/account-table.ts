@@ -56,7 +56,7 @@ function send(state: AccountState, expires: number, fresh: boolean, patch: Parti
 }
 
 function statusOf(outcome: RegisterOutcome): number | null {
-  return outcome.kind === 'ok' || outcome.kind === 'unsent' ? null : outcome.status;
+  return outcome.kind === 'unsent' ? null : outcome.status;
 }
 
 function failureOf(outcome: RegisterOutcome): { sipStatus: number | null; reason: string } {

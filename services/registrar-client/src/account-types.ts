@@ -41,7 +41,7 @@ export interface AccountState {
 /** How a REGISTER ended, as the SIP side classifies the answer (or the lack of one). */
 export type RegisterOutcome =
   /** 2xx listing our contact with `expires` seconds (0 for a removal). */
-  | { kind: 'ok'; expires: number; contact: string; serviceRoute: string[]; path: string[] }
+  | { kind: 'ok'; status: number; expires: number; contact: string; serviceRoute: string[]; path: string[] }
   /** 2xx that does not list our contact (RFC 3261 §10.2.4: the binding was not made). */
   | { kind: 'noBinding'; status: number; reason: string }
   /** 401/407; `answerable` when the digest client could answer it (false: wrong password). */
