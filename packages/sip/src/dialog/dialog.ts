@@ -337,7 +337,10 @@ export class Dialog extends EventEmitter<DialogEvents> {
       for (let attempt = 0; ; attempt++) {
         const { response } = await this.#send(method, options);
         if (response.status === 491 && attempt < MAX_GLARE_RETRIES && this.sip.phase !== DialogPhase.Terminated) {
+          // While the §14.1 timer runs no INVITE of ours is in progress: the peer's retry is answered.
+          this.session.offering = false;
           await this.#sleep(glareRetryDelay(this.sip.role === 'uac', () => this.host.random()));
+          this.session.offering = offering;
           continue;
         }
         if (response.status >= 300) throw SipError.fromResponse(response, method);

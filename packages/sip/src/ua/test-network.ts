@@ -31,6 +31,8 @@ export interface Delivery {
   to: TransportAddress;
   message: SipMessage;
   dropped: boolean;
+  /** Clock time of sending. */
+  at: number;
 }
 
 /** Lets queued deliveries and promise callbacks run (no real time passes). */
@@ -109,7 +111,7 @@ export class MemoryNetwork {
     const message = parseMessage(bytes);
     const rule = this.#rules.find((r) => r.left > 0 && r.match(message));
     if (rule !== undefined) rule.left--;
-    this.log.push({ from, to, message, dropped: rule !== undefined });
+    this.log.push({ from, to, message, dropped: rule !== undefined, at: this.clock.now() });
     if (rule !== undefined) return;
     const node = this.#nodes.get(`${to.address}:${to.port}`);
     if (node === undefined) return;

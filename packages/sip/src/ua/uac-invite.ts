@@ -40,6 +40,8 @@ class InviteAttempt {
   readonly #options: CreateUacOptions;
   readonly #forks = new Map<string, Dialog>();
   #chosen: Dialog | undefined;
+  /** To tags of forks already sent a BYE. */
+  readonly #byes = new Set<string>();
   #canceled = false;
   #invite: SipRequest;
 
@@ -110,15 +112,21 @@ class InviteAttempt {
     }
     // §13.2.2.4: "The UAC core MUST generate an ACK request for each 2xx received".
     dialog.acknowledge(response, request);
-    if (dialog === this.#chosen || dialog.state === 'terminated') return;
-    if (this.#chosen === undefined && !this.#canceled) {
+    if (dialog === this.#chosen) return;
+    if (this.#chosen === undefined && !this.#canceled && dialog.state !== 'terminated') {
       this.#chosen = dialog;
       if (this.#context.host.sessionTimer !== undefined) dialog.startSessionTimer(termsFromResponse(response));
       return;
     }
     // §13.2.2.4: "If … the UAC … does not want to continue with that dialog, it MUST terminate the
-    // dialog by sending a BYE request as described in Section 15" — after the ACK.
-    void dialog.destroy({ reason: this.#canceled ? 'canceled' : 'unwanted-fork' }).catch(() => undefined);
+    // dialog by sending a BYE request as described in Section 15" — after the ACK, once per fork.
+    if (this.#byes.has(tag)) return;
+    this.#byes.add(tag);
+    const unwanted =
+      dialog.state === 'terminated'
+        ? new Dialog({ host: this.#context.host, state: DialogState.forUac(request, response), localContact: '' })
+        : dialog;
+    void unwanted.destroy({ reason: this.#canceled ? 'canceled' : 'unwanted-fork' }).catch(() => undefined);
   }
 
   #newDialog(request: SipRequest, response: SipResponse): Dialog {
