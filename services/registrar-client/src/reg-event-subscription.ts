@@ -16,7 +16,7 @@ import {
   type TimerHandle,
 } from '@talkbus/sip';
 import type { SipStack } from '@talkbus/runtime';
-import type { AccountSip } from './account-sip.ts';
+import { resolveTargets, type AccountSip } from './account-sip.ts';
 import type { AccountEvent } from './account-types.ts';
 import { newsForContact, parseReginfo } from './reginfo.ts';
 
@@ -49,6 +49,7 @@ export class RegEventSubscription {
   #toTag: string | null = null;
   #cseq = 0;
   #remoteTarget: string | null = null;
+  #dialogRoutes: string[] = [];
   #refresh: TimerHandle | null = null;
   #removeHandler: (() => void) | null = null;
   #authRounds = 0;
@@ -70,6 +71,7 @@ export class RegEventSubscription {
     this.#fromTag = randomBytes(6).toString('hex');
     this.#toTag = null;
     this.#remoteTarget = null;
+    this.#dialogRoutes = [];
     this.#cseq = 0;
     this.#authRounds = 0;
     this.#removeHandler = this.#options.stack.onRequest((request, transaction) =>
@@ -89,54 +91,73 @@ export class RegEventSubscription {
   }
 
   #subscribe(expires: number): void {
+    void this.#send(expires).catch((error: unknown) =>
+      this.#options.log(`reg event SUBSCRIBE not sent: ${(error as Error).message}`),
+    );
+  }
+
+  /**
+   * RFC 3261 §8.1.2 / §16.12: with a preloaded route set whose first entry is a loose router,
+   * the request goes to that first route; else to the registration's next hop.
+   */
+  async #destination(routes: string[]): Promise<ServerTarget | null> {
+    // §12.2.1.1: inside the dialog with no route set, the request goes to the remote target.
+    const first = routes[0] ?? (this.#toTag !== null ? (this.#remoteTarget ?? undefined) : undefined);
+    if (first === undefined) return this.#options.registration().target;
+    const uri = first.replace(/^[^<]*</, '').replace(/>.*$/, '');
+    const [target] = await resolveTargets(uri, this.#options.sip.transport);
+    return target ?? null;
+  }
+
+  async #send(expires: number): Promise<void> {
     const { sip, stack, digest } = this.#options;
     const view = this.#options.registration();
-    const target = view.target;
+    // RFC 3608 §6: the Service-Route is the preloaded route set of our requests (not of REGISTER);
+    // inside the dialog, the route set is the 2xx's Record-Route, reversed (§12.1.2).
+    const routes =
+      this.#toTag !== null
+        ? this.#dialogRoutes
+        : [...(sip.outboundRoute ? [sip.outboundRoute] : []), ...view.serviceRoute];
+    const target = await this.#destination(routes);
     if (!target) return;
-    try {
-      const local = stack.transport.localAddressFor(target);
-      const uri = this.#remoteTarget ?? sip.aor;
-      const headers: [string, string][] = [
-        [
-          'Via',
-          formatVia({
-            transport: target.protocol.toUpperCase(),
-            host: local.address,
-            port: local.port,
-            branch: createBranch(),
-            rport: true,
-          }),
-        ],
-        ['Max-Forwards', '70'],
-        ['From', `<${sip.aor}>;tag=${this.#fromTag}`],
-        ['To', `<${sip.aor}>${this.#toTag ? `;tag=${this.#toTag}` : ''}`],
-        ['Call-ID', this.#callId],
-        ['CSeq', `${++this.#cseq} SUBSCRIBE`],
-      ];
-      // RFC 3608 §6: the Service-Route is the preloaded route set of our requests (not of REGISTER).
-      const routes = [...(sip.outboundRoute ? [sip.outboundRoute] : []), ...view.serviceRoute];
-      for (const route of routes) headers.push(['Route', route]);
-      headers.push(
-        ['Contact', view.contact.replace(/;\+sip\.instance=.*$/, '')],
-        ['Event', 'reg'],
-        ['Accept', 'application/reginfo+xml'],
-        ['Expires', String(expires)],
-        ['User-Agent', stack.userAgent],
-      );
-      const request = new SipRequest({ method: 'SUBSCRIBE', uri, headers });
-      digest?.authorize(request);
-      stack.transactions.sendRequest(
-        request,
-        { destination: target, serverName: target.serverName },
-        {
-          onResponse: (response) => this.#onResponse(request, response, expires),
-          onTimeout: () => this.#options.log('reg event SUBSCRIBE timed out'),
-          onTransportError: (_r, error) => this.#options.log(`reg event SUBSCRIBE failed: ${error.message}`),
-        },
-      );
-    } catch (error) {
-      this.#options.log(`reg event SUBSCRIBE not sent: ${(error as Error).message}`);
-    }
+    const local = stack.transport.localAddressFor(target);
+    const uri = this.#remoteTarget ?? sip.aor;
+    const headers: [string, string][] = [
+      [
+        'Via',
+        formatVia({
+          transport: target.protocol.toUpperCase(),
+          host: local.address,
+          port: local.port,
+          branch: createBranch(),
+          rport: true,
+        }),
+      ],
+      ['Max-Forwards', '70'],
+      ['From', `<${sip.aor}>;tag=${this.#fromTag}`],
+      ['To', `<${sip.aor}>${this.#toTag ? `;tag=${this.#toTag}` : ''}`],
+      ['Call-ID', this.#callId],
+      ['CSeq', `${++this.#cseq} SUBSCRIBE`],
+    ];
+    for (const route of routes) headers.push(['Route', route]);
+    headers.push(
+      ['Contact', view.contact.replace(/;\+sip\.instance=.*$/, '')],
+      ['Event', 'reg'],
+      ['Accept', 'application/reginfo+xml'],
+      ['Expires', String(expires)],
+      ['User-Agent', stack.userAgent],
+    );
+    const request = new SipRequest({ method: 'SUBSCRIBE', uri, headers });
+    digest?.authorize(request);
+    stack.transactions.sendRequest(
+      request,
+      { destination: target, serverName: target.serverName },
+      {
+        onResponse: (response) => this.#onResponse(request, response, expires),
+        onTimeout: () => this.#options.log('reg event SUBSCRIBE timed out'),
+        onTransportError: (_r, error) => this.#options.log(`reg event SUBSCRIBE failed: ${error.message}`),
+      },
+    );
   }
 
   #onResponse(request: SipRequest, response: SipResponse, expires: number): void {
@@ -150,7 +171,10 @@ export class RegEventSubscription {
       return;
     }
     this.#authRounds = 0;
-    this.#toTag ??= response.to?.tag ?? null;
+    if (this.#toTag === null) {
+      this.#toTag = response.to?.tag ?? null;
+      this.#dialogRoutes = response.headers.getAll('Record-Route').reverse();
+    }
     const contact = response.contact.contacts[0];
     if (contact) this.#remoteTarget = contact.uri.toString();
     // RFC 6665 §4.1.2.1: refresh before the granted time runs out.
