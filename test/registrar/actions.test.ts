@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import Moleculer from 'moleculer';
+import type Moleculer from 'moleculer';
 import { createBroker, loadConfig } from '@talkbus/runtime';
 import { createProfileService } from '@talkbus/service-profile';
 import { createRegistrarClientService } from '@talkbus/service-registrar-client';
