@@ -60,7 +60,7 @@ describe('SIPp interop: INVITE / 200 / ACK / BYE', { skip: hasSipp() ? false : '
       const talkbus = await startTalkbus(family);
       try {
         const sipp = await runSipp({ scenario: 'uas-answer.xml', family, protocol });
-        await waitForBound(sipp.port, family, protocol);
+        await waitForBound(sipp, family, protocol);
         const provisional: number[] = [];
         const dialog: Dialog = await talkbus.ua.createUAC(
           `sip:service@${uriHost(talkbus.address)}:${sipp.port};transport=${protocol}`,

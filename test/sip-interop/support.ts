@@ -199,19 +199,25 @@ export async function runSipp(run: SippRun): Promise<SippProcess> {
   return { child, port, result };
 }
 
-/** Waits (bounded) until SIPp has bound its port: binding it ourselves then fails with EADDRINUSE. */
+/**
+ * Waits (bounded) until SIPp has bound its port (binding it ourselves then fails with
+ * EADDRINUSE); fails at once if SIPp exited first (e.g. it refused the scenario).
+ */
 export async function waitForBound(
-  port: number,
+  sipp: SippProcess,
   family: Family,
   protocol: 'udp' | 'tcp',
   timeoutMs = 5000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void sipp.child.exited.then(() => (exited = true));
   while (Date.now() < deadline) {
-    if (await isBound(port, family, protocol)) return;
+    if (exited) throw new Error(`sipp exited before binding ${sipp.port}:\n${sipp.child.output().slice(-2000)}`);
+    if (await isBound(sipp.port, family, protocol)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`nothing bound ${protocol} port ${port} within ${timeoutMs} ms`);
+  throw new Error(`nothing bound ${protocol} port ${sipp.port} within ${timeoutMs} ms`);
 }
 
 function isBound(port: number, family: Family, protocol: 'udp' | 'tcp'): Promise<boolean> {
