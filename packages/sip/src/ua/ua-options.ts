@@ -13,6 +13,36 @@ import type { Dialog } from '../dialog/dialog.ts';
 import type { HeaderList, IncomingRequest, ServerResponse } from '../dialog/server-request.ts';
 import type { SessionTimerConfig } from '../dialog/session-timer.ts';
 
+/** Methods accepted by default (Allow). */
+export const DEFAULT_ALLOW = [
+  'INVITE',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'UPDATE',
+  'INFO',
+  'REFER',
+  'NOTIFY',
+  'MESSAGE',
+  'SUBSCRIBE',
+] as const;
+
+/** Body types accepted by default (Accept). */
+export const DEFAULT_ACCEPT = [
+  'application/sdp',
+  'text/plain',
+  'message/sipfrag',
+  'application/dtmf-relay',
+  'application/dtmf',
+  'message/cpim',
+  'multipart/mixed',
+  'application/im-iscomposing+xml',
+  'application/pidf+xml',
+  'application/reginfo+xml',
+  'application/simple-message-summary',
+] as const;
+
 /** Bounds of a user agent. */
 export interface UserAgentLimits {
   /** Most live dialogs; new INVITEs beyond get 503 and `createUAC` rejects. Default 10000. */
@@ -21,6 +51,12 @@ export interface UserAgentLimits {
   maxRingMs: number;
   /** Most 3xx hops when following redirects. Default 5. */
   maxRedirects: number;
+  /**
+   * Live transactions (client and server) before new requests get 503 (passed to the
+   * transaction layer). Over UDP a finished non-INVITE server transaction stays 64*T1 (Timer J,
+   * 32 s at T1 = 500 ms), so this also bounds the sustained request rate. Default 16384.
+   */
+  maxTransactions: number;
 }
 
 /** Defaults of {@link UserAgentLimits}. */
@@ -28,6 +64,7 @@ export const DEFAULT_UA_LIMITS: Readonly<UserAgentLimits> = Object.freeze({
   maxDialogs: 10_000,
   maxRingMs: 180_000,
   maxRedirects: 5,
+  maxTransactions: 16_384,
 });
 
 /** A logger (a Moleculer logger fits); both methods optional. */

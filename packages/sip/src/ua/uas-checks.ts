@@ -7,6 +7,7 @@
  */
 import { SipParseError } from '../errors.ts';
 import type { SipRequest } from '../message/message.ts';
+import type { AnyServerTransaction } from '../transaction/transaction-user.ts';
 import { unsupportedRequirements, validateRequest } from '../message/validate.ts';
 
 /** What the checks need to know about this UA. */
@@ -86,4 +87,20 @@ function check(request: SipRequest, policy: UasPolicy): UasRejection | undefined
       return { status: 406, headers: [['Accept', 'application/sdp']] };
   }
   return undefined;
+}
+
+/** Replies on a server transaction, never throwing (it may have been answered or be gone). */
+export function safeReply(
+  transaction: AnyServerTransaction,
+  status: number,
+  options: { reason?: string | undefined; headers?: Array<[string, string]> } = {},
+): void {
+  try {
+    transaction.reply(status, {
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      headers: options.headers ?? [],
+    });
+  } catch {
+    // answered already, or terminated
+  }
 }

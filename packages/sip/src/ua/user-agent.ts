@@ -17,23 +17,27 @@ import type { ServerTransactionLike } from '../transaction/server-transaction.ts
 import type { TransactionError } from '../transaction/transaction-errors.ts';
 import { TransactionLayer } from '../transaction/transaction-layer.ts';
 import type { AnyServerTransaction, TransactionUser } from '../transaction/transaction-user.ts';
-import { locateServers, type ServerTarget } from '../transport/resolver.ts';
+import { locateServers, systemDnsResolver, type DnsResolver, type ServerTarget } from '../transport/resolver.ts';
 import type { InboundMessage, SendTarget, TransportAddress } from '../transport/transport-types.ts';
 import { SipUri } from '../uri/sip-uri.ts';
-import { parseUri, type Uri } from '../uri/uri.ts';
+import type { Uri } from '../uri/uri.ts';
 import type { DialogHost, OutgoingOptions, OutgoingRequest } from '../dialog/dialog-host.ts';
 import { handleInDialogRequest } from '../dialog/dialog-incoming.ts';
 import { dialogKey } from '../dialog/dialog-state.ts';
 import type { Dialog } from '../dialog/dialog.ts';
-import { headerPairs, IncomingRequest, ServerResponse } from '../dialog/server-request.ts';
+import { IncomingRequest, ServerResponse } from '../dialog/server-request.ts';
 import { DEFAULT_SESSION_TIMER, type SessionTimerConfig } from '../dialog/session-timer.ts';
 import { SipError, UaErrorCode } from '../dialog/sip-error.ts';
 import { sendRequest, type SenderContext } from './request-sender.ts';
 import { createUacDialog } from './uac-invite.ts';
-import { buildOutOfDialogRequest, nameAddr, newCallId, proxyRoute, redirectTargets } from './uac-request.ts';
-import { checkUasRequest, type UasPolicy } from './uas-checks.ts';
+import { nameAddr, proxyRoute } from './uac-request.ts';
+import { sendOutOfDialog } from './out-of-dialog.ts';
+import { contactValue, hostText, identityUser } from './local-identity.ts';
+import { checkUasRequest, safeReply, type UasPolicy } from './uas-checks.ts';
 import { InviteServer } from './uas-invite.ts';
 import {
+  DEFAULT_ACCEPT,
+  DEFAULT_ALLOW,
   DEFAULT_UA_LIMITS,
   type CreateUacOptions,
   type CreateUasOptions,
@@ -42,37 +46,8 @@ import {
   type SipUserAgentOptions,
   type UserAgentLimits,
 } from './ua-options.ts';
-import { newTag } from '../transaction/server-transaction.ts';
 
-/** Methods accepted by default (Allow). */
-export const DEFAULT_ALLOW = [
-  'INVITE',
-  'ACK',
-  'CANCEL',
-  'BYE',
-  'OPTIONS',
-  'UPDATE',
-  'INFO',
-  'REFER',
-  'NOTIFY',
-  'MESSAGE',
-  'SUBSCRIBE',
-] as const;
-
-/** Body types accepted by default (Accept). */
-export const DEFAULT_ACCEPT = [
-  'application/sdp',
-  'text/plain',
-  'message/sipfrag',
-  'application/dtmf-relay',
-  'application/dtmf',
-  'message/cpim',
-  'multipart/mixed',
-  'application/im-iscomposing+xml',
-  'application/pidf+xml',
-  'application/reginfo+xml',
-  'application/simple-message-summary',
-] as const;
+export { DEFAULT_ACCEPT, DEFAULT_ALLOW } from './ua-options.ts';
 
 /** Methods whose requests carry our Contact (§8.1.1.8; RFC 3311, RFC 3515, RFC 6665). */
 const CONTACT_METHODS = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
@@ -94,6 +69,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly #host: DialogHost;
   readonly #sender: SenderContext;
   readonly #userAgent: string;
+  #dns: DnsResolver | undefined;
 
   /** @param options see {@link SipUserAgentOptions} */
   constructor(options: SipUserAgentOptions) {
@@ -112,6 +88,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     };
     this.#auth = options.credentials === undefined ? undefined : new DigestClient({ credentials: options.credentials });
     this.transactionLayer = new TransactionLayer({
+      maxTransactions: this.#limits.maxTransactions,
       transport: options.transport,
       user: this.#transactionUser(),
       clock: this.#clock,
@@ -184,45 +161,18 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
    * answered with the credentials; 3xx followed when `followRedirects`.
    * @throws SipError `INVALID_ARGUMENT` for a bad URI or proxy
    */
-  async request(uri: string, options: RequestOptions = {}): Promise<SipResponse> {
-    const method = options.method ?? 'OPTIONS';
-    const auth = options.auth === undefined ? undefined : new DigestClient({ credentials: options.auth });
-    const callId = options.callId ?? newCallId();
-    const fromTag = newTag();
-    const tried = new Set([uri]);
-    let target = uri;
-    let cseq = options.cseq ?? 1;
-    for (let redirects = 0; ; redirects++) {
-      const headers = headerPairs(options.headers);
-      if (options.body !== undefined && options.contentType !== undefined)
-        headers.push(['Content-Type', options.contentType]);
-      if (method === 'SUBSCRIBE' || method === 'REFER') headers.unshift(...this.#capabilityHeaders());
-      const request = buildOutOfDialogRequest({
-        method,
-        uri: target,
-        from: options.from ?? this.#options.from,
-        fromTag,
-        to: options.to ?? uri,
-        callId,
-        cseq,
-        routeSet: this.#routeSetFor(options.proxy),
-        headers,
-        body: options.body,
-      });
-      const outcome = await this.#host.send(request, {
-        auth,
-        onProvisional: (response) => options.onProvisional?.(response, undefined),
-      }).final;
-      const response = outcome.response;
-      const next =
-        response.status >= 300 && response.status < 400 && options.followRedirects === true
-          ? redirectTargets(response, tried)[0]
-          : undefined;
-      if (next === undefined || redirects >= this.#limits.maxRedirects) return response;
-      tried.add(next);
-      target = next;
-      cseq = outcome.request.cseq!.seq + 1;
-    }
+  request(uri: string, options: RequestOptions = {}): Promise<SipResponse> {
+    return sendOutOfDialog(
+      {
+        host: this.#host,
+        limits: this.#limits,
+        from: this.#options.from,
+        routeSetFor: (proxy) => this.#routeSetFor(proxy),
+        capabilityHeaders: () => this.#capabilityHeaders(),
+      },
+      uri,
+      options,
+    );
   }
 
   /** Ends every dialog and transaction at once, sending nothing (shutdown); timers are released. */
@@ -415,9 +365,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
 
   #contactFor(local: TransportAddress): string {
     if (this.#options.contact !== undefined) return nameAddr(this.#options.contact);
-    const user = this.#options.contactUser ?? identityUser(this.#options.from) ?? 'talkbus';
-    const transport = local.protocol === 'udp' ? '' : `;transport=${local.protocol}`;
-    return `<sip:${user}@${hostText(local.address)}:${local.port}${transport}>`;
+    return contactValue(this.#options.contactUser ?? identityUser(this.#options.from) ?? 'talkbus', local);
   }
 
   #capabilityHeaders(): Array<[string, string]> {
@@ -435,43 +383,14 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   #locate(uri: Uri): Promise<ServerTarget[]> {
     if (!(uri instanceof SipUri))
       return Promise.reject(new SipError(UaErrorCode.InvalidArgument, `cannot route to ${uri.toString()}`));
-    return locateServers(uri, { protocols: this.#options.protocols ?? ['udp', 'tcp'] });
+    // One resolver for the UA's life (a node:dns Resolver per request would be wasted work).
+    this.#dns ??= systemDnsResolver();
+    return locateServers(uri, { protocols: this.#options.protocols ?? ['udp', 'tcp'], dns: this.#dns });
   }
 
   #report(error: unknown): void {
     this.#options.logger?.warn?.('listener or callback threw', {
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
-  }
-}
-
-/** A host for a URI or Via: IPv6 addresses in brackets. */
-function hostText(address: string): string {
-  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
-}
-
-/** The user part of our identity's URI, if it has one. */
-function identityUser(from: string): string | undefined {
-  try {
-    const uri = parseUri(nameAddr(from).replace(/^.*<|>.*$/g, ''));
-    return uri instanceof SipUri ? uri.user : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Replies on a server transaction, never throwing (it may have been answered or be gone). */
-function safeReply(
-  transaction: AnyServerTransaction,
-  status: number,
-  options: { reason?: string | undefined; headers?: Array<[string, string]> } = {},
-): void {
-  try {
-    transaction.reply(status, {
-      ...(options.reason === undefined ? {} : { reason: options.reason }),
-      headers: options.headers ?? [],
-    });
-  } catch {
-    // answered already, or terminated
   }
 }
