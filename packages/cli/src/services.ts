@@ -7,6 +7,7 @@ import { createLicenseServerService, createLicenseService } from '@talkbus/servi
 import { createMediaService } from '@talkbus/service-media';
 import { createProfileService } from '@talkbus/service-profile';
 import { createRegistrarClientService } from '@talkbus/service-registrar-client';
+import { createImService, createSessionService } from '@talkbus/service-session';
 
 /** Service name → factory. `license-server` runs by default only when `license.mode` is `server`. */
 export const serviceFactories: Record<string, ServiceFactory> = {
@@ -15,4 +16,6 @@ export const serviceFactories: Record<string, ServiceFactory> = {
   'license-server': createLicenseServerService,
   'registrar-client': createRegistrarClientService,
   media: createMediaService,
+  session: createSessionService,
+  im: createImService,
 };

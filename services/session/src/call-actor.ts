@@ -250,6 +250,11 @@ export class CallActor {
     this.#options.service.disposed(this.#data.sessionId);
   }
 
+  /** The dialog's ids (for Replaces, RFC 3891), once the dialog exists. */
+  dialogIds(): { callId: string; localTag: string; remoteTag: string } | null {
+    return this.#disposed ? null : this.#options.sip.dialogIds();
+  }
+
   /** Resolves once the media RPCs started so far have settled (tests, shutdown). */
   settled(): Promise<unknown> {
     return this.#mediaChain;

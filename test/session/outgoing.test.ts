@@ -1,0 +1,50 @@
+/**
+ * Outgoing calls with SIPp as the real peer (guide §6.2.1, §6.2.3, §6.9.2, §6.12.1–§6.12.4):
+ * the SIP on the wire and the talkbus events in order.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sippAvailable, startSipp } from './sipp.ts';
+import { startSessionNode, type SessionNode } from './support.ts';
+
+const skip = sippAvailable ? false : 'SIPp (sip-tester) is not installed';
+let node: SessionNode;
+
+before(async () => {
+  if (skip) return;
+  node = await startSessionNode({ nodeID: `session-out-${process.pid}` });
+  await node.account('alice', { loginMode: 'local', sipUser: 'alice', domain: '127.0.0.1' });
+});
+after(async () => node?.stop());
+
+test(
+  '§6.2.1/§6.12.1 outgoing → alerted (180: local ringback) → talking → term: BYE, termed NORMAL',
+  { skip },
+  async () => {
+    const sipp = await startSipp('uas-answer.xml');
+    const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+      account: 'alice',
+      uri: `sip:bob@127.0.0.1:${sipp.port}`,
+      cookie: 'window-1',
+    });
+    await node.waitFor('call.talking', { sessionId });
+    const info = await node.call<Record<string, unknown>>('session.get', { sessionId });
+    assert.equal(info.state, 'talking');
+    assert.equal(info.hasTalk, true);
+    assert.equal(info.earlyMedia, 'local-ringback');
+    assert.equal(info.hasOfferAnswer, true);
+    assert.equal(info.cookie, 'window-1');
+    await node.call('session.term', { sessionId, reason: 'NORMAL' });
+    const termed = await node.waitFor('call.termed', { sessionId });
+    assert.equal(termed.payload.reason, 'NORMAL');
+    assert.equal(termed.payload.cookie, 'window-1');
+    assert.deepEqual(node.names(sessionId), ['outgoing', 'alerted', 'talking', 'termed']);
+    assert.equal(await sipp.done(5000), 0);
+    const wire = await sipp.messages();
+    assert.match(wire, /INVITE sip:bob@127\.0\.0\.1/);
+    assert.match(wire, /Session-Expires: 1800/);
+    assert.match(wire, /m=audio \d+ RTP\/AVP 0 8 101/);
+    assert.match(wire, /BYE sip:sipp@/);
+    await assert.rejects(node.call('session.hold', { sessionId }), /SESSION_(ENDED|NOT_FOUND)|has ended|No session/);
+  },
+);
