@@ -48,3 +48,80 @@ test(
     await assert.rejects(node.call('session.hold', { sessionId }), /SESSION_(ENDED|NOT_FOUND)|has ended|No session/);
   },
 );
+
+test('table 6-16: 486 → BUSY, 603 → DECLINE, 404 → NOT_FOUND, each ACKed', { skip }, async () => {
+  for (const [status, reason] of [
+    ['486', 'BUSY'],
+    ['603', 'DECLINE'],
+    ['404', 'NOT_FOUND'],
+  ] as const) {
+    const sipp = await startSipp(`uas-reject-${status}.xml`);
+    const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+      account: 'alice',
+      uri: `sip:bob@127.0.0.1:${sipp.port}`,
+    });
+    const termed = await node.waitFor('call.termed', { sessionId });
+    assert.equal(termed.payload.reason, reason);
+    assert.equal(termed.payload.sipStatus, Number(status));
+    assert.equal(termed.payload.answeredAt, null);
+    assert.deepEqual(node.names(sessionId), ['outgoing', 'termed']);
+    assert.equal(await sipp.done(5000), 0, status);
+  }
+});
+
+test('§6.2.3/§6.12.2 cancel while ringing: CANCEL, 487, termed NORMAL', { skip }, async () => {
+  const sipp = await startSipp('uas-ring-cancel.xml');
+  const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+    account: 'alice',
+    uri: `sip:bob@127.0.0.1:${sipp.port}`,
+  });
+  await node.waitFor('call.alerted', { sessionId });
+  await node.call('session.term', { sessionId, reason: 'NORMAL' });
+  const termed = await node.waitFor('call.termed', { sessionId });
+  assert.equal(termed.payload.reason, 'NORMAL');
+  assert.deepEqual(node.names(sessionId), ['outgoing', 'alerted', 'termed']);
+  assert.equal(await sipp.done(5000), 0);
+  assert.match(await sipp.messages(), /CANCEL sip:bob@/);
+});
+
+test('§6.9.2 183 with SDP: network early media, then talking', { skip }, async () => {
+  const sipp = await startSipp('uas-early-media.xml');
+  const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+    account: 'alice',
+    uri: `sip:bob@127.0.0.1:${sipp.port}`,
+  });
+  const alerted = await node.waitFor('call.alerted', { sessionId });
+  assert.equal(alerted.payload.earlyMedia, 'network');
+  assert.equal(alerted.payload.sipStatus, 183);
+  assert.deepEqual(await node.call('session.earlyMediaStatus', { sessionId }), { earlyMedia: 'network' });
+  await node.waitFor('call.talking', { sessionId });
+  await node.call('session.term', { sessionId });
+  await node.waitFor('call.termed', { sessionId });
+  assert.deepEqual(node.names(sessionId), ['outgoing', 'alerted', 'talking', 'termed']);
+  assert.equal(await sipp.done(5000), 0);
+});
+
+test(
+  '§6.6/§6.12.5 hold and unhold by re-INVITE: sendonly then sendrecv on the wire; holdOk, unholdOk',
+  { skip },
+  async () => {
+    const sipp = await startSipp('uas-hold.xml');
+    const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+      account: 'alice',
+      uri: `sip:bob@127.0.0.1:${sipp.port}`,
+    });
+    await node.waitFor('call.talking', { sessionId });
+    await node.call('session.hold', { sessionId });
+    await assert.rejects(node.call('session.hold', { sessionId }), /pending|SESSION_BUSY/);
+    await node.waitFor('call.holdOk', { sessionId });
+    assert.deepEqual(await node.call('session.hasHold', { sessionId }), { value: true });
+    await node.call('session.unhold', { sessionId });
+    await node.waitFor('call.unholdOk', { sessionId });
+    await node.call('session.term', { sessionId });
+    await node.waitFor('call.termed', { sessionId });
+    assert.deepEqual(node.names(sessionId), ['outgoing', 'talking', 'holdOk', 'unholdOk', 'termed']);
+    assert.equal(await sipp.done(5000), 0);
+    const wire = await sipp.messages();
+    assert.match(wire, /a=sendonly/);
+  },
+);
