@@ -47,6 +47,9 @@ describe('talkbus command', () => {
     const badFlag = await runTalkbus(['watch', 'x.*', '--count', 'many']);
     assert.equal(badFlag.code, 2);
     assert.match(badFlag.stderr, /--count must be a positive integer/);
+    const noBus = await runTalkbus(['watch', 'x.*']);
+    assert.equal(noBus.code, 2);
+    assert.match(noBus.stderr, /--transporter/);
   });
 
   test('a bad configuration value is named', async () => {
@@ -76,8 +79,20 @@ describe('talkbus command', () => {
 
   test('npm start equivalent: an embedded node runs, holds its data directory, and stops on SIGTERM', async () => {
     const dataDir = path.join(dir, 'embedded');
-    const node = await startTalkbusNode({ TALKBUS_DATA_DIR: dataDir, TALKBUS_NODE_ID: 'embedded-1' });
-    assert.match(node.output(), /embedded; services: profile, license/);
+    // Every service, as npm start runs them, but on ephemeral loopback ports.
+    const node = await startTalkbusNode({
+      TALKBUS_DATA_DIR: dataDir,
+      TALKBUS_NODE_ID: 'embedded-1',
+      TALKBUS_SIP_LISTEN_ADDRESS: '127.0.0.1',
+      TALKBUS_SIP_UDP_PORT: '0',
+      TALKBUS_SIP_TCP_PORT: '0',
+      TALKBUS_SIP_WS_PORT: '0',
+      TALKBUS_MEDIA_WORKERS: '1',
+    });
+    const running = /embedded; services: ([^;]+);/.exec(node.output())?.[1]?.split(', ') ?? [];
+    for (const service of ['profile', 'license', 'media', 'registrar-client'])
+      assert.ok(running.includes(service), service);
+    assert.ok(!running.includes('license-server'), 'license-server runs only in license server mode');
     // A second process on the same data directory gets a clear error instead of corrupting it.
     const second = await runTalkbus(['act', 'profile.count', '--data-dir', dataDir]);
     assert.equal(second.code, 1);

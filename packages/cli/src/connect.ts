@@ -24,9 +24,11 @@ export function configFromFlags(
 
 /**
  * A node for a one-shot command. With a transporter it runs no services (it only calls and
- * listens); embedded, it runs them all, quietly.
+ * listens). Embedded, it runs, quietly, only the services the command's actions belong to (a
+ * profile command must not bind SIP ports or start media workers), or all of them when `actions`
+ * is not given.
  */
-export async function connect(config: TalkbusConfig): Promise<TalkbusNode> {
+export async function connect(config: TalkbusConfig, actions?: string[]): Promise<TalkbusNode> {
   const quiet: TalkbusConfig = {
     ...config,
     log: { ...config.log, level: process.env.TALKBUS_LOG_LEVEL ? config.log.level : 'warn' },
@@ -34,12 +36,21 @@ export async function connect(config: TalkbusConfig): Promise<TalkbusNode> {
   if (config.transporter) {
     return startNode({ ...quiet, services: [] }, serviceFactories);
   }
+  if (actions && !config.services) {
+    const services = [...new Set(actions.map(serviceOf))].filter((name) => serviceFactories[name]);
+    return startNode({ ...quiet, services }, serviceFactories);
+  }
   return startNode(quiet, serviceFactories);
+}
+
+/** The service an action belongs to (`profile.contacts.add` → `profile`). */
+export function serviceOf(action: string): string {
+  return action.split('.')[0]!;
 }
 
 /** Waits until the service owning `action` is reachable, within `timeout` ms. */
 export async function waitForAction(node: TalkbusNode, action: string, timeout: number): Promise<void> {
-  const service = action.slice(0, action.lastIndexOf('.')).split('.')[0]!;
+  const service = serviceOf(action);
   await node.broker.waitForServices(service, timeout).catch(() => {
     throw Object.assign(
       new Error(

@@ -41,7 +41,7 @@ export async function runAction(
 ): Promise<unknown> {
   const timeout = positiveInt(values.timeout, '--timeout') ?? 10_000;
   const config = configFromFlags(values, { requestTimeout: timeout, connectTimeout: timeout });
-  const node = await connect(config);
+  const node = await connect(config, [name]);
   try {
     if (config.transporter) await waitForAction(node, name, timeout);
     return await node.broker.call(name, params, { timeout });

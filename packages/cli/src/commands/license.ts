@@ -31,7 +31,7 @@ async function actAndAwait(
 ): Promise<Record<string, unknown>> {
   const timeout = positiveInt(values.timeout, '--timeout') ?? 15_000;
   const config = configFromFlags(values, { requestTimeout: timeout, connectTimeout: timeout });
-  const node = await connect(config);
+  const node = await connect(config, [action]);
   try {
     let resolveEvent: (payload: Record<string, unknown>) => void = () => undefined;
     const result = new Promise<Record<string, unknown>>((resolve) => (resolveEvent = resolve));

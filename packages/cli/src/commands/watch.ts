@@ -33,6 +33,11 @@ export async function watch(args: string[]): Promise<number> {
   const timeout = positiveInt(values.timeout, '--timeout');
 
   const config = configFromFlags(values, timeout ? { connectTimeout: Math.max(timeout, 100) } : {});
+  if (!config.transporter) {
+    throw new UsageError(
+      'watch listens to a running cluster: give --transporter nats://HOST:PORT (or TALKBUS_TRANSPORTER)',
+    );
+  }
   const node = await connect(config);
   let seen = 0;
   let finish: (code: number) => void = () => undefined;
