@@ -49,6 +49,27 @@ export interface TalkbusConfig {
   };
   /** The node's SIP endpoint (`sip-endpoint.ts`), shared by the services of the node that speak SIP. */
   sip: SipConfig;
+  /** The media service's mediasoup workers and RTP ports. */
+  media: MediaConfig;
+}
+
+/** Settings of the media service. Times in ms. */
+export interface MediaConfig {
+  /** mediasoup workers; 0 = one per core (default). Env `TALKBUS_MEDIA_WORKERS`. */
+  workers: number;
+  /** The worker binary; '' = `MEDIASOUP_WORKER_BIN`, else the setup script's cache path. */
+  workerBin: string;
+  /** IP the RTP transports bind. Default `127.0.0.1`. Env `TALKBUS_MEDIA_LISTEN_IP`. */
+  listenIp: string;
+  /** Address written into SDP instead of `listenIp` ('' = listenIp). Env `TALKBUS_MEDIA_ANNOUNCED_ADDRESS`. */
+  announcedAddress: string;
+  /** RTP port range (an account's provisioning mediaPortMin/Max wins). Defaults 20000–29999. */
+  portMin: number;
+  portMax: number;
+  /** No RTP for this long → `media.rtpTimeout`. Default 30000. Env `TALKBUS_MEDIA_RTP_TIMEOUT`. */
+  rtpTimeout: number;
+  /** Tone plans (ring, ringback, busy …) of this region (guide §6.9.1). Default `CN`. */
+  toneRegion: 'CN' | 'US' | 'EU';
 }
 
 /** A SIP transport a node can listen on. */
@@ -140,6 +161,14 @@ const envKeys: Record<string, string> = {
   TALKBUS_REGISTRATION_MAX_LOGIN_ATTEMPTS: 'sip.registration.maxLoginAttempts',
   TALKBUS_REGISTRATION_LOGOUT_TIMEOUT_MS: 'sip.registration.logoutTimeoutMs',
   TALKBUS_REGISTRATION_MAX_IN_FLIGHT: 'sip.registration.maxInFlight',
+  TALKBUS_MEDIA_WORKERS: 'media.workers',
+  TALKBUS_MEDIA_WORKER_BIN: 'media.workerBin',
+  TALKBUS_MEDIA_LISTEN_IP: 'media.listenIp',
+  TALKBUS_MEDIA_ANNOUNCED_ADDRESS: 'media.announcedAddress',
+  TALKBUS_MEDIA_PORT_MIN: 'media.portMin',
+  TALKBUS_MEDIA_PORT_MAX: 'media.portMax',
+  TALKBUS_MEDIA_RTP_TIMEOUT: 'media.rtpTimeout',
+  TALKBUS_MEDIA_TONE_REGION: 'media.toneRegion',
 };
 
 const numberKeys = new Set([
@@ -159,6 +188,10 @@ const numberKeys = new Set([
   'sip.registration.maxLoginAttempts',
   'sip.registration.logoutTimeoutMs',
   'sip.registration.maxInFlight',
+  'media.workers',
+  'media.portMin',
+  'media.portMax',
+  'media.rtpTimeout',
 ]);
 const listKeys = new Set(['services', 'sip.transports']);
 const booleanKeys = new Set(['sip.tlsVerify']);
@@ -244,6 +277,20 @@ const schema = {
       },
     },
   },
+  media: {
+    type: 'object',
+    strict: true,
+    props: {
+      workers: { type: 'number', integer: true, min: 0, max: 64 },
+      workerBin: { type: 'string', max: 4096 },
+      listenIp: { type: 'string', min: 2, max: 45, pattern: /^[0-9.]+$|^[0-9A-Fa-f:.]+$/ },
+      announcedAddress: { type: 'string', max: 255, pattern: /^$|^[A-Za-z0-9.:-]+$/ },
+      portMin: { type: 'number', integer: true, min: 1024, max: 65535 },
+      portMax: { type: 'number', integer: true, min: 1024, max: 65535 },
+      rtpTimeout: { type: 'number', integer: true, min: 100, max: 3_600_000 },
+      toneRegion: { type: 'enum', values: ['CN', 'US', 'EU'] },
+    },
+  },
 };
 
 // fastest-validator is CommonJS whose typings declare an ES default export; at run time the
@@ -293,6 +340,16 @@ function defaults(env: NodeJS.ProcessEnv): Plain {
         logoutTimeoutMs: 5000,
         maxInFlight: 256,
       },
+    },
+    media: {
+      workers: 0,
+      workerBin: '',
+      listenIp: '127.0.0.1',
+      announcedAddress: '',
+      portMin: 20000,
+      portMax: 29999,
+      rtpTimeout: 30_000,
+      toneRegion: 'CN',
     },
   };
 }
@@ -383,6 +440,9 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string; ov
   }
 
   const typed = config as unknown as TalkbusConfig;
+  if (typed.media.portMax <= typed.media.portMin + 1) {
+    throw new ConfigError('media.portMax', sourceOf('media.portMax', fromEnv, file), 'must be above media.portMin + 1');
+  }
   typed.dataDir = path.resolve(typed.dataDir);
   if (!typed.license.path) typed.license.path = path.join(typed.dataDir, 'license', 'license.json');
   return typed;

@@ -9,6 +9,7 @@ export {
   type LicenseMode,
   type SipConfig,
   type SipListenerProtocol,
+  type MediaConfig,
 } from './config.ts';
 export { createBroker, startNode, stopOnSignals, NodeStartError, type TalkbusNode } from './node.ts';
 export { actionsFrom, emit, type Handlers, type ServiceContext, type ServiceFactory } from './service.ts';

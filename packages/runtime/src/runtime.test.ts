@@ -147,3 +147,19 @@ test('validation errors never carry a secret value, even in logs', async () => {
     await node.stop();
   }
 });
+
+test('media settings come from the validated config, with the env names documented', () => {
+  const config = loadConfig({
+    env: { TALKBUS_MEDIA_WORKERS: '1', TALKBUS_MEDIA_TONE_REGION: 'US', TALKBUS_MEDIA_PORT_MIN: '30000' },
+  });
+  assert.equal(config.media.workers, 1);
+  assert.equal(config.media.toneRegion, 'US');
+  assert.throws(
+    () => loadConfig({ env: { TALKBUS_MEDIA_TONE_REGION: 'MARS' } }),
+    (err: ConfigError) => err.key === 'media.toneRegion',
+  );
+  assert.throws(
+    () => loadConfig({ env: { TALKBUS_MEDIA_PORT_MIN: '30000', TALKBUS_MEDIA_PORT_MAX: '30001' } }),
+    (err: ConfigError) => err.key === 'media.portMax',
+  );
+});

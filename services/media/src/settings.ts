@@ -1,6 +1,6 @@
 /**
- * Settings of the media service: defaults, then `TALKBUS_MEDIA_*` environment variables, then
- * the overrides a factory caller passes. A bad value fails the start with a message naming it.
+ * Settings of the media service: the node's validated `media.*` configuration, then the overrides
+ * a factory caller passes.
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -22,49 +22,31 @@ export function resolveWorkerBin(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(name, 'environment', `must be an integer in ${min}..${max}, got "${raw}"`);
-  return value;
-}
-
 /**
- * The settings for a node.
- *
- * | env | default |
- * | --- | --- |
- * | `TALKBUS_MEDIA_WORKERS` | one per core |
- * | `TALKBUS_MEDIA_LISTEN_IP` | `127.0.0.1` |
- * | `TALKBUS_MEDIA_ANNOUNCED_ADDRESS` | none (the listen IP goes into SDP) |
- * | `TALKBUS_MEDIA_PORT_MIN` / `_MAX` | 20000 / 29999 (provisioning `mediaPortMin/Max` per call wins) |
- * | `TALKBUS_MEDIA_RTP_TIMEOUT` | 30000 ms |
- * | `TALKBUS_MEDIA_TONE_REGION` | `CN` |
+ * The settings for a node, from the validated `media.*` configuration (docs/configuration.md:
+ * `TALKBUS_MEDIA_WORKERS`, `_LISTEN_IP`, `_ANNOUNCED_ADDRESS`, `_PORT_MIN`/`_MAX`, `_RTP_TIMEOUT`,
+ * `_TONE_REGION`, `_WORKER_BIN`), then the overrides a factory caller passes.
  */
 export function mediaSettings(
   config: TalkbusConfig,
   overrides: Partial<MediaSettings> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): MediaSettings {
-  const region = env['TALKBUS_MEDIA_TONE_REGION'] ?? 'CN';
-  if (!['CN', 'US', 'EU'].includes(region))
-    throw new ConfigError('TALKBUS_MEDIA_TONE_REGION', 'environment', `must be CN, US or EU, got "${region}"`);
+  const media = config.media;
   const settings: MediaSettings = {
-    workers: integer(env, 'TALKBUS_MEDIA_WORKERS', availableParallelism(), 1, 64),
-    workerBin: overrides.workerBin ?? resolveWorkerBin(env),
-    listenIp: env['TALKBUS_MEDIA_LISTEN_IP'] || '127.0.0.1',
-    announcedAddress: env['TALKBUS_MEDIA_ANNOUNCED_ADDRESS'] || undefined,
-    portMin: integer(env, 'TALKBUS_MEDIA_PORT_MIN', 20000, 1024, 65535),
-    portMax: integer(env, 'TALKBUS_MEDIA_PORT_MAX', 29999, 1024, 65535),
-    rtpTimeoutMs: integer(env, 'TALKBUS_MEDIA_RTP_TIMEOUT', 30_000, 100, 3_600_000),
+    workers: media.workers > 0 ? media.workers : availableParallelism(),
+    workerBin: overrides.workerBin ?? (media.workerBin || resolveWorkerBin(env)),
+    listenIp: media.listenIp,
+    announcedAddress: media.announcedAddress || undefined,
+    portMin: media.portMin,
+    portMax: media.portMax,
+    rtpTimeoutMs: media.rtpTimeout,
     rtpCheckMs: 1000,
     dataDir: config.dataDir,
-    toneRegion: region as MediaSettings['toneRegion'],
+    toneRegion: media.toneRegion,
     ...overrides,
   };
   if (settings.portMax <= settings.portMin + 1)
-    throw new ConfigError('TALKBUS_MEDIA_PORT_MAX', 'environment', 'must be above TALKBUS_MEDIA_PORT_MIN + 1');
+    throw new ConfigError('media.portMax', 'overrides', 'must be above media.portMin + 1');
   return settings;
 }
