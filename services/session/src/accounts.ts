@@ -131,15 +131,17 @@ export class AccountDirectory {
     };
   }
 
-  /** Learns the accounts of this node (at start, and when one logs in). */
+  /** Learns the logged-in accounts of this node (at start, and when one logs in). */
   async learn(): Promise<void> {
     const { accounts } = await call(this.#caller, 'registrar-client.list', {});
-    for (const info of accounts) {
-      for (const uri of [info.aor ?? '', info.contact ?? '']) {
-        const user = uriUser(uri);
-        if (user) this.#byUser.set(user, info.account);
-      }
-    }
+    await Promise.allSettled(
+      accounts
+        .filter((info) => info.loggedIn)
+        .map((info) => {
+          this.invalidate(info.account);
+          return this.require(info.account);
+        }),
+    );
   }
 
   /** The account an incoming request is for: by Request-URI user, else To user. */
