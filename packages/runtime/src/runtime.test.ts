@@ -150,7 +150,12 @@ test('validation errors never carry a secret value, even in logs', async () => {
 
 test('media settings come from the validated config, with the env names documented', () => {
   const config = loadConfig({
-    env: { TALKBUS_MEDIA_WORKERS: '1', TALKBUS_MEDIA_TONE_REGION: 'US', TALKBUS_MEDIA_PORT_MIN: '30000' },
+    env: {
+      TALKBUS_MEDIA_WORKERS: '1',
+      TALKBUS_MEDIA_TONE_REGION: 'US',
+      TALKBUS_MEDIA_PORT_MIN: '30000',
+      TALKBUS_MEDIA_PORT_MAX: '30999',
+    },
   });
   assert.equal(config.media.workers, 1);
   assert.equal(config.media.toneRegion, 'US');
