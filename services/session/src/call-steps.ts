@@ -190,7 +190,7 @@ export function end(
 /** Session timer headers of an INVITE we send (RFC 4028 §7.1). */
 export function timerRequestHeaders(data: CallData, ctx: TableContext): HeaderList {
   return {
-    Supported: 'timer, replaces, 100rel',
+    Supported: 'timer, replaces',
     'Session-Expires': String(data.requestedInterval),
     'Min-SE': String(ctx.config.minSE),
   };

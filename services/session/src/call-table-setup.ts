@@ -208,7 +208,7 @@ export const sendAnswer: Row<'media.ready'> = (data, _input, ctx) => {
   }
   const timer = data.timer ?? { interval: ctx.config.sessionInterval, refresher: 'local' as const };
   const headers = {
-    Supported: 'timer, replaces, 100rel',
+    Supported: 'timer, replaces',
     'Session-Expires': `${timer.interval};refresher=${timer.refresher === 'local' ? 'uas' : 'uac'}`,
     ...(timer.refresher === 'remote' ? { Require: 'timer' } : {}),
   };

@@ -42,7 +42,7 @@ function reoffer(data: CallData, pending: PendingOffer, ctx: TableContext): Step
   const localHold =
     pending.purpose === 'hold' ? 'holding' : pending.purpose === 'unhold' ? 'unholding' : data.localHold;
   const headers = {
-    Supported: 'timer, replaces, 100rel',
+    Supported: 'timer, replaces',
     'Session-Expires': `${data.timer?.interval ?? ctx.config.sessionInterval};refresher=uac`,
   };
   return step(
