@@ -106,12 +106,17 @@ export class MemoryNetwork {
       .map((d) => (d.message.kind === 'response' ? d.message.status : 0));
   }
 
-  /** @internal */
+  /** Carries bytes from one address to another (what `MemoryTransport.send` uses; tests may send raw bytes). */
   deliver(from: TransportAddress, to: TransportAddress, bytes: Buffer): void {
-    const message = parseMessage(bytes);
-    const rule = this.#rules.find((r) => r.left > 0 && r.match(message));
+    let message: SipMessage | undefined;
+    try {
+      message = parseMessage(bytes);
+    } catch {
+      // garbage still travels (the receiver must cope); it is neither logged nor matched by rules
+    }
+    const rule = message === undefined ? undefined : this.#rules.find((r) => r.left > 0 && r.match(message));
     if (rule !== undefined) rule.left--;
-    this.log.push({ from, to, message, dropped: rule !== undefined, at: this.clock.now() });
+    if (message !== undefined) this.log.push({ from, to, message, dropped: rule !== undefined, at: this.clock.now() });
     if (rule !== undefined) return;
     const node = this.#nodes.get(`${to.address}:${to.port}`);
     if (node === undefined) return;
