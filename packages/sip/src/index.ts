@@ -211,3 +211,4 @@ export {
   type RequestOptions,
   type OutOfDialogOptions,
 } from './ua/ua-options.ts';
+export type { SubscribeOptions } from './ua/subscription.ts';

@@ -35,6 +35,7 @@ import { sendOutOfDialog } from './out-of-dialog.ts';
 import { contactValue, hostText, identityUser } from './local-identity.ts';
 import { checkUasRequest, safeReply, type UasPolicy } from './uas-checks.ts';
 import { InviteServer } from './uas-invite.ts';
+import { Subscriptions, type SubscribeOptions } from './subscription.ts';
 import {
   DEFAULT_ACCEPT,
   DEFAULT_ALLOW,
@@ -66,6 +67,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly #recentInvites = new Map<string, { handler: (response: SipResponse) => void; timer: TimerHandle }>();
   readonly #ackTargets = new WeakMap<SipRequest, SendTarget>();
   readonly #invites: InviteServer;
+  readonly #subscriptions: Subscriptions;
   readonly #host: DialogHost;
   readonly #sender: SenderContext;
   readonly #userAgent: string;
@@ -110,6 +112,15 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       registerDialog: (dialog) => this.#dialogs.set(dialog.id, dialog),
       localContact: (req) => this.#contactFor(this.#localFor(req.inbound)),
       emitInvite: (req, res) => this.emit('invite', req, res),
+    });
+    this.#subscriptions = new Subscriptions({
+      host: this.#host,
+      from: options.from,
+      routeSetFor: (proxy) => this.#routeSetFor(proxy),
+      capabilityHeaders: () => this.#capabilityHeaders(),
+      registerDialog: (dialog) => this.#dialogs.set(dialog.id, dialog),
+      findDialog: (key) => this.#dialogs.get(key),
+      localContact: (req) => this.#contactFor(this.#localFor(req.inbound)),
     });
   }
 
@@ -175,6 +186,15 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     );
   }
 
+  /**
+   * Subscribes to an event package (RFC 6665) and resolves with the subscription's dialog once
+   * the SUBSCRIBE has its 2xx; NOTIFYs (also one that overtakes the 2xx) go to `onNotify`.
+   * @throws SipError for a final response ≥ 300 (e.g. 489 Bad Event) or a timeout
+   */
+  subscribe(uri: string, options: SubscribeOptions): Promise<Dialog> {
+    return this.#subscriptions.subscribe(uri, options);
+  }
+
   /** Ends every dialog and transaction at once, sending nothing (shutdown); timers are released. */
   close(): void {
     for (const dialog of [...this.#dialogs.values()]) dialog.terminate({ initiator: 'local', reason: 'shutdown' });
@@ -212,8 +232,9 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       const dialog = this.#dialogs.get(this.#incomingKey(request));
       // §12.2.2: a request with a To tag that matches no dialog: "the UAS … MUST respond to the
       // request with a 481 (Call/Transaction Does Not Exist) status code".
-      if (dialog === undefined) safeReply(transaction, 481);
-      else handleInDialogRequest(dialog, req);
+      if (dialog !== undefined) handleInDialogRequest(dialog, req);
+      else if (!(request.method === 'NOTIFY' && this.#subscriptions.acceptEarlyNotify(req)))
+        safeReply(transaction, 481);
       return;
     }
     if (request.method === 'INVITE') {
@@ -236,7 +257,9 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       safeReply(transaction, 481);
       return;
     }
-    const res = new ServerResponse(req, { defaultHeaders: () => this.#host.responseHeaders(req, false) });
+    // A 2xx to SUBSCRIBE or REFER makes a dialog: it carries our Contact (RFC 6665 §4.2.1, RFC 3515).
+    const dialogCreating = request.method === 'SUBSCRIBE' || request.method === 'REFER';
+    const res = new ServerResponse(req, { defaultHeaders: () => this.#host.responseHeaders(req, dialogCreating) });
     if (this.listenerCount('request') === 0) {
       safeReply(transaction, 405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
       return;
