@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { copyCredentials } from '../auth/cancel-ack.ts';
 import { DigestClient } from '../auth/digest-client.ts';
-import { systemClock, type Clock, type TimerHandle } from '../clock.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { formatVia } from '../message/values/via.ts';
 import { createBranch } from '../transaction/branch.ts';
@@ -35,6 +35,7 @@ import { sendOutOfDialog } from './out-of-dialog.ts';
 import { contactValue, hostText, identityUser } from './local-identity.ts';
 import { checkUasRequest, safeReply, type UasPolicy } from './uas-checks.ts';
 import { InviteServer } from './uas-invite.ts';
+import { RecentInvites } from './recent-invites.ts';
 import { Subscriptions, type SubscribeOptions } from './subscription.ts';
 import {
   DEFAULT_ACCEPT,
@@ -64,7 +65,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly #auth: DigestClient | undefined;
   readonly #sessionTimer: SessionTimerConfig | undefined;
   readonly #dialogs = new Map<string, Dialog>();
-  readonly #recentInvites = new Map<string, { handler: (response: SipResponse) => void; timer: TimerHandle }>();
+  readonly #recentInvites: RecentInvites;
   readonly #ackTargets = new WeakMap<SipRequest, SendTarget>();
   readonly #invites: InviteServer;
   readonly #subscriptions: Subscriptions;
@@ -82,6 +83,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     this.#sessionTimer =
       options.sessionTimer === undefined ? undefined : { ...DEFAULT_SESSION_TIMER, ...options.sessionTimer };
     this.#userAgent = options.userAgent ?? 'talkbus';
+    // Timer M (64*T1, RFC 6026) bounds how long forks' 2xx can still come.
+    this.#recentInvites = new RecentInvites(this.#clock, () => 64 * this.transactionLayer.timers.T1 + 1000);
     this.#policy = {
       allow: options.allow ?? DEFAULT_ALLOW,
       accept: (options.accept ?? DEFAULT_ACCEPT).map((type) => type.toLowerCase()),
@@ -149,7 +152,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
         inviteHeaders: () => this.#capabilityHeaders(),
         hasRoomForDialog: () => this.#dialogs.size < this.#limits.maxDialogs,
         registerDialog: (dialog) => this.#dialogs.set(dialog.id, dialog),
-        rememberInvite: (callId, handler) => this.#rememberInvite(callId, handler),
+        rememberInvite: (callId, handler) => this.#recentInvites.remember(callId, handler),
         report: (error) => this.#report(error),
       },
       uri,
@@ -198,8 +201,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   /** Ends every dialog and transaction at once, sending nothing (shutdown); timers are released. */
   close(): void {
     for (const dialog of [...this.#dialogs.values()]) dialog.terminate({ initiator: 'local', reason: 'shutdown' });
-    for (const { timer } of this.#recentInvites.values()) this.#clock.clearTimeout(timer);
-    this.#recentInvites.clear();
+    this.#recentInvites.close();
     this.transactionLayer.close();
   }
 
@@ -284,7 +286,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       });
       const dialog = this.#dialogs.get(key);
       if (dialog !== undefined) dialog.acknowledge(response);
-      else this.#recentInvites.get(response.callId!)?.handler(response);
+      else this.#recentInvites.route(response);
     } catch (error) {
       this.#options.logger?.debug?.('stray response dropped', { error: String(error) });
     }
@@ -292,21 +294,6 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
 
   #incomingKey(request: SipRequest): string {
     return dialogKey({ callId: request.callId!, localTag: request.to?.tag ?? '', remoteTag: request.from?.tag ?? '' });
-  }
-
-  #rememberInvite(callId: string, handler: (response: SipResponse) => void): () => void {
-    const previous = this.#recentInvites.get(callId);
-    if (previous !== undefined) this.#clock.clearTimeout(previous.timer);
-    const forget = () => {
-      const entry = this.#recentInvites.get(callId);
-      if (entry?.handler !== handler) return;
-      this.#clock.clearTimeout(entry.timer);
-      this.#recentInvites.delete(callId);
-    };
-    // Timer M (64*T1) bounds how long forks' 2xx can still come (RFC 6026).
-    const timer = this.#clock.setTimeout(forget, 64 * this.transactionLayer.timers.T1 + 1000);
-    this.#recentInvites.set(callId, { handler, timer });
-    return forget;
   }
 
   #dialogHost(): DialogHost {
