@@ -178,6 +178,9 @@ export function end(
     glare: null,
   };
   const effects: CallEffect[] = [...before];
+  // A referred call that never got answered: the final status goes back to the referrer.
+  if (data.answeredAt === null && data.direction === 'outgoing')
+    effects.push(...reportToReferrer(data, sipStatus ?? 487));
   for (const timer of ALL_TIMERS) effects.push({ kind: 'timer.cancel', timer });
   if (data.mediaReady) effects.push({ kind: 'media.close' });
   effects.push({ kind: 'emit', event: 'call.termed', payload: { ...termedPayload(ended) } });
@@ -185,6 +188,14 @@ export function end(
     effects.push({ kind: 'timer.start', timer: 'transferWait', ms: ctx.config.transferWaitMs });
   } else effects.push({ kind: 'dispose' });
   return { data: ended, effects };
+}
+
+/**
+ * Progress of a call a REFER made, for the call whose REFER it was (RFC 3515 §2.4.4: NOTIFY with
+ * the sipfrag of each response).
+ */
+export function reportToReferrer(data: CallData, status: number): CallEffect[] {
+  return data.referredFrom ? [{ kind: 'service.referredProgress', sessionId: data.referredFrom, status }] : [];
 }
 
 /** Session timer headers of an INVITE we send (RFC 4028 §7.1). */

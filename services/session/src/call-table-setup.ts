@@ -9,6 +9,7 @@ import {
   emit,
   end,
   reasonOfStatus,
+  reportToReferrer,
   step,
   timerFrom,
   timerRequestHeaders,
@@ -65,7 +66,10 @@ export const provisional: Row<'sip.provisional'> = (data, input, ctx) => {
     earlyMedia = 'local-ringback';
     effects.push({ kind: 'media.earlyMedia' as const, mode: 'local-ringback' as const });
   }
-  if (!data.alerted) effects.push(emit(data, 'call.alerted', { sipStatus: input.status, earlyMedia }));
+  if (!data.alerted) {
+    effects.push(emit(data, 'call.alerted', { sipStatus: input.status, earlyMedia }));
+    effects.push(...reportToReferrer(data, input.status));
+  }
   const phase = data.phase === 'outgoing' ? 'alerted' : data.phase;
   return step(data, { alerted: true, earlyMedia, offerAnswerDone, phase }, ...effects);
 };
@@ -104,7 +108,7 @@ export const answered: Row<'sip.answered'> = (data, input, ctx) => {
     effects.push({ kind: 'media.earlyMedia' as const, mode: 'network' as const });
   effects.push(...updateMedia(ctx), ...armTimer(timer));
   const video = !!media.video;
-  effects.push(emit(data, 'call.talking', { video }));
+  effects.push(emit(data, 'call.talking', { video }), ...reportToReferrer(data, 200));
   return step(
     data,
     {
