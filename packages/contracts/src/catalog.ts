@@ -3,8 +3,9 @@
  */
 import type { ActionSpec, ParamsOf, ResultOf } from './action.ts';
 import { licenseActions, licenseServerActions } from './license.ts';
-import { mediaActions } from './media.ts';
+import { mediaActions, mediaTapActions } from './media.ts';
 import { profileActions } from './profile.ts';
+import { recorderActions } from './recorder.ts';
 import { registrarActions } from './registrar.ts';
 import { imActions, sessionActions } from './session.ts';
 
@@ -23,6 +24,8 @@ export const actions = {
   ...byName(sessionActions),
   ...byName(imActions),
   ...byName(registrarActions),
+  ...byName(mediaTapActions),
+  ...byName(recorderActions),
 } as const;
 
 /** A full action name. */

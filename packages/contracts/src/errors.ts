@@ -101,6 +101,18 @@ export const ErrorCode = {
   /** The account's home node is not reachable from here. */
   HOME_NODE_UNAVAILABLE: 'HOME_NODE_UNAVAILABLE',
 
+  // recorder (guide chapter 7, table 7-1)
+  /** No media endpoint for the session the recording names. */
+  RECORDER_SESSION_NOT_FOUND: 'RECORDER_SESSION_NOT_FOUND',
+  /** A video recording or snapshot of a call without negotiated video. */
+  RECORDER_NO_VIDEO: 'RECORDER_NO_VIDEO',
+  /** The recording's file cannot be created (folder not writable, a directory in the way). */
+  RECORDER_PATH_NOT_WRITABLE: 'RECORDER_PATH_NOT_WRITABLE',
+  /** A recording of this kind already runs for this call (or for the account's calls). */
+  RECORDER_ALREADY_RECORDING: 'RECORDER_ALREADY_RECORDING',
+  /** ffmpeg is missing, failed, or gave no frame in time (snapshot of a call sending no video). */
+  RECORDER_ENCODER_FAILED: 'RECORDER_ENCODER_FAILED',
+
   // generic
   /** The storage layer failed; the message says why (locked, unreadable, …). */
   STORAGE_FAILED: 'STORAGE_FAILED',
@@ -160,6 +172,11 @@ const statusOf: Record<ErrorCode, number> = {
   SIP_ADDRESS_NOT_LOCAL: 422,
   SIP_PORT_IN_USE: 409,
   HOME_NODE_UNAVAILABLE: 503,
+  RECORDER_SESSION_NOT_FOUND: 404,
+  RECORDER_NO_VIDEO: 409,
+  RECORDER_PATH_NOT_WRITABLE: 403,
+  RECORDER_ALREADY_RECORDING: 409,
+  RECORDER_ENCODER_FAILED: 502,
   STORAGE_FAILED: 500,
   PATH_OUTSIDE_ACCOUNT: 403,
   PATH_NOT_ALLOWED: 403,

@@ -5,6 +5,7 @@
 import type { LicensePayload } from './license.ts';
 import type { CallLogEntry, ImLogEntry, TermReason } from './profile.ts';
 import type { ProvisioningKey } from './provisioning.ts';
+import type { RecorderStoppedEvent } from './recorder.ts';
 import type {
   ClientLocalLoginOkEvent,
   ClientLocalLogoutEvent,
@@ -144,6 +145,9 @@ export interface EventMap {
     message: string;
   };
 
+  /** A tap ended without `media.tap.close`: its call's endpoint closed. */
+  'media.tapClosed': { tapId: string; sessionId: string; account: string; reason: 'endpoint-closed' | 'shutdown' };
+
   // session (guide chapter 6, table 6-2): one event per mtcCallCb* callback
   'call.incoming': CallIncomingEvent;
   'call.outgoing': CallEventBase & { peerUri: string; video: boolean };
@@ -174,6 +178,9 @@ export interface EventMap {
   'client.loginFailed': ClientLoginFailedEvent;
   'client.localLogout': ClientLocalLogoutEvent;
   'client.serverLogout': ClientServerLogoutEvent;
+
+  // recorder (guide chapter 7): a recording's file is complete
+  'recorder.stopped': RecorderStoppedEvent;
 }
 
 /** An event name. */
@@ -222,4 +229,6 @@ export const eventNames = [
   'client.loginFailed',
   'client.localLogout',
   'client.serverLogout',
+  'media.tapClosed',
+  'recorder.stopped',
 ] as const satisfies readonly EventName[];

@@ -12,5 +12,6 @@ export * from './license.ts';
 export * from './media.ts';
 export * from './session.ts';
 export * from './registrar.ts';
+export * from './recorder.ts';
 export * from './events.ts';
 export * from './catalog.ts';

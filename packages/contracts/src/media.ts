@@ -389,3 +389,69 @@ export const mediaActions = {
     'Speaker mute (Mtc_AudioMuteOutput)',
   ),
 } as const;
+
+/** Which side of a call a tap copies: what we `send` (the local side's producer) or `receive` (the peer's). */
+export const MEDIA_TAP_DIRECTIONS = ['send', 'receive'] as const;
+/** One of {@link MEDIA_TAP_DIRECTIONS}. */
+export type MediaTapDirection = (typeof MEDIA_TAP_DIRECTIONS)[number];
+
+/** The codec a tap sends with: the router's payload type and parameters (mediasoup never rewrites them). */
+export interface MediaTapCodec {
+  /** `audio/PCMU`, `video/H264`, … */
+  mimeType: string;
+  payloadType: number;
+  clockRate: number;
+  channels?: number;
+  /** fmtp parameters (e.g. H.264 `packetization-mode`, `profile-level-id`). */
+  parameters: Record<string, string | number>;
+}
+
+/** A tap as `media.tap.create` reports it. */
+export interface MediaTapInfo {
+  tapId: string;
+  sessionId: string;
+  account: string;
+  kind: 'audio' | 'video';
+  direction: MediaTapDirection;
+  /** Where its RTP goes. */
+  target: { ip: string; port: number; rtcpPort: number | null };
+  /**
+   * The codec and SSRC of the RTP it sends now; null while the source is not there yet (peer's
+   * SSRC not learnt, call not negotiated). They change when the source changes (re-INVITE).
+   */
+  codec: MediaTapCodec | null;
+  ssrc: number | null;
+}
+
+const tapRef = { tapId: t.string({ min: 1, max: 64 }) };
+
+/**
+ * The tap API (for the recorder, in this process or another): a PlainTransport consumer that
+ * copies one side of a call's RTP to a UDP address, plus key frame requests (PLI/FIR).
+ */
+export const mediaTapActions = {
+  tapCreate: action<MediaTapInfo>()(
+    'media.tap.create',
+    {
+      ...sessionRef,
+      direction: t.enum(MEDIA_TAP_DIRECTIONS),
+      kind: t.enum(['audio', 'video'] as const),
+      target: t.object({
+        ip: ipLiteral,
+        port: t.integer({ min: 1, max: 65535 }),
+        /** RTCP to this port (no rtcp-mux); omitted: RTCP muxed on `port`. */
+        rtcpPort: t.optional(t.integer({ min: 1, max: 65535 })),
+      }),
+      /** Ask the source for a key frame once the tap is wired (video; default true). */
+      requestKeyFrame: t.optional(t.boolean()),
+    },
+    "Copies one side of a call's RTP (what we send or what we receive) to a UDP address",
+  ),
+  tapClose: action<{ closed: boolean }>()('media.tap.close', tapRef, 'Closes a tap (no error if already gone)'),
+  tapGet: action<MediaTapInfo>()('media.tap.get', tapRef, 'One tap: its current codec and SSRC'),
+  keyFrame: action<{ requested: boolean }>()(
+    'media.keyFrame',
+    tapRef,
+    "Asks the tap's video source for a key frame (RTCP PLI or FIR towards the peer)",
+  ),
+} as const;
