@@ -15,6 +15,7 @@ import {
   ErrorCode,
   TalkbusError,
   mediaActions,
+  mediaTapActions,
   type MediaOutput,
 } from '@talkbus/contracts';
 import { actionsFrom, emit, type Handlers, type ServiceContext, type ServiceFactory } from '@talkbus/runtime';
@@ -24,6 +25,8 @@ import type { Endpoint } from './endpoint.ts';
 import { fileSource, silenceSource, steadyTone, toneSource } from './local-audio.ts';
 import { MediaCore, type MediaSettings } from './media-core.ts';
 import { mediaSettings } from './settings.ts';
+import { tapHandlers } from './tap-actions.ts';
+import { TapManager } from './tap.ts';
 import { onWorkerLog } from './worker-log.ts';
 
 export type { MediaSettings } from './media-core.ts';
@@ -42,6 +45,7 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
   let broker: ServiceBroker | undefined;
   let logger: Logger | undefined;
   let stopLog: (() => void) | undefined;
+  let taps: TapManager | undefined;
   const ringTimers = new Map<string, unknown>();
 
   function started(): MediaCore {
@@ -103,6 +107,7 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
       return endpoint.info();
     },
     async endpointClose(params) {
+      taps?.closeSession(params.sessionId, 'endpoint-closed');
       await started().close(params.sessionId);
       return { closed: true };
     },
@@ -276,7 +281,13 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
 
   return {
     name: 'media',
-    actions: actionsFrom(mediaActions, handlers),
+    actions: {
+      ...actionsFrom(mediaActions, handlers),
+      ...actionsFrom(
+        mediaTapActions,
+        tapHandlers(() => taps),
+      ),
+    },
 
     created() {
       broker = this.broker;
@@ -299,6 +310,12 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
       );
       await mediaCore.start();
       core = mediaCore;
+      taps = new TapManager(
+        mediaCore,
+        clock,
+        (name, payload) => void emit(serviceBroker, name, payload).catch(() => undefined),
+        (level, message) => logger?.[level](message),
+      );
       this.logger.info(
         `Media: ${settings.workers} mediasoup worker(s), RTP ports ${settings.portMin}-${settings.portMax} on ${settings.listenIp}`,
       );
@@ -307,6 +324,8 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
     async stopped() {
       const mediaCore = core;
       core = undefined;
+      taps?.stop();
+      taps = undefined;
       for (const timer of ringTimers.values()) clock.clearTimeout(timer);
       ringTimers.clear();
       await mediaCore?.stop();

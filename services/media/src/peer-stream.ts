@@ -208,6 +208,15 @@ export class PeerStream {
         clockRate: codec.clockRate,
         ...(capability.channels ? { channels: capability.channels } : {}),
         parameters: capability.parameters ?? {},
+        // Video: key frame requests (a recorder's tap, a new consumer) reach the peer as PLI or FIR.
+        ...(params.kind === 'video'
+          ? {
+              rtcpFeedback: [
+                { type: 'nack', parameter: 'pli' },
+                { type: 'ccm', parameter: 'fir' },
+              ],
+            }
+          : {}),
       },
     ];
     if (params.telephoneEvent && params.telephoneEvent.clockRate === 8000) {
