@@ -287,3 +287,20 @@ test('in-dialog requests after the end get 481; mute and mix reach the media end
   await h.ask({ type: 'app.term', reason: 'NORMAL' });
   await assert.rejects(h.actor.ask({ type: 'app.hold' }), (e: unknown) => TalkbusError.is(e, ErrorCode.SESSION_ENDED));
 });
+
+test('a call made by a REFER reports 180, then 200, to the call whose REFER it was', async () => {
+  const h = new Harness({ direction: 'outgoing', referredFrom: 'node1~c0', referredBy: '<sip:bob@127.0.0.2>' });
+  await h.ask({ type: 'app.start' });
+  await h.post({ type: 'sip.provisional', status: 180, sdp: null });
+  await h.post({
+    type: 'sip.answered',
+    sdp: h.peer.receiveOffer(h.lastLocalSdp()),
+    sessionExpires: null,
+    isFocus: false,
+  });
+  assert.deepEqual(h.service.progress, [180, 200]);
+  const k = new Harness({ direction: 'outgoing', referredFrom: 'node1~c0' });
+  await k.ask({ type: 'app.start' });
+  await k.post({ type: 'sip.rejected', status: 486, contacts: [], minSE: null });
+  assert.deepEqual(k.service.progress, [486]);
+});

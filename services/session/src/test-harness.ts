@@ -125,13 +125,16 @@ export class FakeService implements CallServicePort {
   readonly events: { event: string; payload: Record<string, unknown> }[] = [];
   readonly referred: { from: string; referTo: string; referredBy: string | null }[] = [];
   readonly disposedIds: string[] = [];
+  readonly progress: number[] = [];
   emit(event: string, payload: Record<string, unknown>): void {
     this.events.push({ event, payload });
   }
   startReferredCall(fromSessionId: string, referTo: string, referredBy: string | null): void {
     this.referred.push({ from: fromSessionId, referTo, referredBy });
   }
-  referredProgress(): void {}
+  referredProgress(_toSessionId: string, status: number): void {
+    this.progress.push(status);
+  }
   disposed(sessionId: string): void {
     this.disposedIds.push(sessionId);
   }
