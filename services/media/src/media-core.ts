@@ -220,7 +220,10 @@ export class MediaCore {
         !params?.accepted ||
         stream.producer ||
         stream.trialRunning ||
-        stream.rejectedSsrcs.has(packet.ssrc)
+        stream.rejectedSsrcs.has(packet.ssrc) ||
+        // An SSRC the SDP announced (a=ssrc, e.g. baresip) gets its producer from `update`; a
+        // trial for it here races that one ("ssrc already exists in RTP listener").
+        params.remote.ssrcs?.includes(packet.ssrc)
       )
         continue;
       if (params.codecs[0]?.localPayloadType !== packet.payloadType) continue;
