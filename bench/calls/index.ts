@@ -80,8 +80,8 @@ async function startNode(): Promise<{ broker: ServiceBroker; port: number; dataD
       sipUser: account,
       domain: '127.0.0.1',
       maxCalls: 64,
-      mediaPortMin: 30000,
-      mediaPortMax: 39999,
+      mediaPortMin: 20000,
+      mediaPortMax: 29999,
     },
   });
   const started = await broker.call<{ local: { protocol: string; port: number }[] }, { account: string }>(

@@ -125,3 +125,52 @@ test(
     assert.match(wire, /a=sendonly/);
   },
 );
+
+test('§6.12.4 a 302 is followed: call.redirect, INVITE to the new contact, talking there', { skip }, async () => {
+  const target = await startSipp('uas-answer.xml');
+  const mover = await startSipp('uas-redirect.xml', { keys: { target: `sip:carol@127.0.0.1:${target.port}` } });
+  const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+    account: 'alice',
+    uri: `sip:bob@127.0.0.1:${mover.port}`,
+  });
+  const redirect = await node.waitFor('call.redirect', { sessionId });
+  assert.deepEqual(redirect.payload.contacts, [`sip:carol@127.0.0.1:${target.port}`]);
+  assert.equal(redirect.payload.following, true);
+  await node.waitFor('call.talking', { sessionId });
+  await node.call('session.term', { sessionId });
+  await node.waitFor('call.termed', { sessionId });
+  assert.deepEqual(node.names(sessionId), ['outgoing', 'redirect', 'alerted', 'talking', 'termed']);
+  assert.equal(await mover.done(5000), 0);
+  assert.equal(await target.done(5000), 0);
+  assert.match(await target.messages(), /INVITE sip:carol@127\.0\.0\.1/);
+});
+
+test('§5.3.5 client.serverLogout ends the account’s calls (SERVER_LOGOUT)', { skip }, async () => {
+  const sipp = await startSipp('uas-answer.xml');
+  const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+    account: 'alice',
+    uri: `sip:bob@127.0.0.1:${sipp.port}`,
+  });
+  await node.waitFor('call.talking', { sessionId });
+  // What registrar-client emits when the registrar drops the binding (guide table 5-14).
+  await node.broker.emit('client.serverLogout', {
+    account: 'alice',
+    requested: false,
+    reason: 'DEACTIVATED',
+    retryAfter: null,
+    sipStatus: null,
+  });
+  assert.equal((await node.waitFor('call.termed', { sessionId })).payload.reason, 'SERVER_LOGOUT');
+  assert.equal(await sipp.done(5000), 0, 'the call was ended by BYE');
+});
+
+test('calls for an account that is not logged in are refused with a clear error', { skip }, async () => {
+  await node.call('profile.create', { account: 'nobody' });
+  await node.call('profile.open', { account: 'nobody' });
+  await node.call('profile.set', { account: 'nobody', values: { sipUser: 'nobody', domain: '127.0.0.1' } });
+  await node.call('registrar-client.start', { account: 'nobody' });
+  await assert.rejects(
+    node.call('session.call', { account: 'nobody', uri: 'sip:bob@127.0.0.1:5999' }),
+    (error: { type?: string }) => error.type === 'ACCOUNT_NOT_LOGGED_IN',
+  );
+});

@@ -24,6 +24,8 @@ export interface NewCall {
   referredFrom?: string | null;
   referredBy?: string | null;
   replaces?: string | null;
+  /** Incoming while another call talks (guide §6.5). */
+  waiting?: boolean;
 }
 
 /** The data a call's actor starts with. */
@@ -66,6 +68,7 @@ export function newCallData(call: NewCall): CallData {
     referredBy: call.referredBy ?? null,
     replaces: call.replaces ?? null,
     referSubscription: false,
+    waiting: call.waiting ?? false,
   };
 }
 

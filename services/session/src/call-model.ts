@@ -93,6 +93,8 @@ export interface CallData {
   replaces: string | null;
   /** A REFER of the peer on this call: NOTIFYs still to send. */
   referSubscription: boolean;
+  /** Incoming while another call of the account talks: call waiting (guide §6.5). */
+  waiting: boolean;
 }
 
 /** Inputs from the app (the session actions), each answered by the actor. */

@@ -229,6 +229,7 @@ export class CallRegistry {
       timer,
       referredBy: invite.referredBy,
       replaces: replaced?.data.sessionId ?? null,
+      waiting: live.some((actor) => actor.data.phase === 'talking'),
     });
     const actor = this.#actor(context, data, (post) => invite.accept(post));
     await actor.ask({ type: 'app.start' });

@@ -242,3 +242,9 @@ test('§5.3.5 server logout ends ringing and incoming calls with SERVER_LOGOUT',
   await k.post({ type: 'account.logout' });
   assert.equal(k.sip.last('respond')!.status, 480);
 });
+
+test('§6.5 call waiting: an incoming call while another talks says so in call.incoming', async () => {
+  const h = new Harness({ direction: 'incoming', waiting: true, remoteOffer: null });
+  await h.ask({ type: 'app.start' });
+  assert.equal(h.service.payload('call.incoming')!.waiting, true);
+});

@@ -181,7 +181,7 @@ export const startIncoming: Row<'app.start'> = (data, _input, ctx) =>
       peerUri: data.peerUri,
       peerId: data.peerId,
       video: data.video,
-      waiting: false,
+      waiting: data.waiting,
       replaces: data.replaces,
       referredBy: data.referredBy,
     }),
