@@ -6,6 +6,7 @@ import type { ServiceFactory } from '@talkbus/runtime';
 import { createLicenseServerService, createLicenseService } from '@talkbus/service-license';
 import { createMediaService } from '@talkbus/service-media';
 import { createProfileService } from '@talkbus/service-profile';
+import { createRecorderService } from '@talkbus/service-recorder';
 import { createRegistrarClientService } from '@talkbus/service-registrar-client';
 import { createImService, createSessionService } from '@talkbus/service-session';
 
@@ -18,4 +19,5 @@ export const serviceFactories: Record<string, ServiceFactory> = {
   media: createMediaService,
   session: createSessionService,
   im: createImService,
+  recorder: createRecorderService,
 };

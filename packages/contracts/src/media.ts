@@ -233,6 +233,8 @@ export const mediaActions = {
       portMax: t.optional(t.integer({ min: 1024, max: 65535 })),
       listenIp: t.optional(ipLiteral),
       announcedAddress: t.optional(t.string({ min: 1, max: 255 })),
+      /** Placement hint: the worker of this session's endpoint (a call it will be bridged to). */
+      colocateWith: t.optional(sessionId),
     },
     'Creates the media endpoint of a call: a PlainTransport per kind; answers the local address/ports for SDP',
   ),
@@ -409,6 +411,8 @@ export interface MediaTapCodec {
 /** A tap as `media.tap.create` reports it. */
 export interface MediaTapInfo {
   tapId: string;
+  /** The node whose media service holds the tap: later tap actions go there. */
+  nodeID: string;
   sessionId: string;
   account: string;
   kind: 'audio' | 'video';

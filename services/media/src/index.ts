@@ -98,6 +98,7 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
         portMax: params.portMax,
         listenIp: params.listenIp,
         announcedAddress: params.announcedAddress,
+        colocateWith: params.colocateWith,
       });
       return endpoint.info();
     },
@@ -149,6 +150,8 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
         throw new TalkbusError(ErrorCode.INVALID_PARAMETER, 'A call cannot be bridged to itself', {
           field: 'otherSessionId',
         });
+      // One worker for both legs where possible (placement.ts); else the bridge pipes between routers.
+      await started().colocate(endpoint, other);
       for (const previous of [endpoint.bridgedTo, other.bridgedTo]) if (previous) previous.bridgedTo = undefined;
       endpoint.bridgedTo = other;
       other.bridgedTo = endpoint;
@@ -285,7 +288,10 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
       ...actionsFrom(mediaActions, handlers),
       ...actionsFrom(
         mediaTapActions,
-        tapHandlers(() => taps),
+        tapHandlers(
+          () => taps,
+          () => broker?.nodeID ?? '',
+        ),
       ),
     },
 

@@ -5,8 +5,11 @@ import { ErrorCode, TalkbusError, type mediaTapActions } from '@talkbus/contract
 import type { Handlers } from '@talkbus/runtime';
 import type { TapManager } from './tap.ts';
 
-/** The handlers, over the running service's tap manager (`SHUTTING_DOWN` when there is none). */
-export function tapHandlers(taps: () => TapManager | undefined): Handlers<typeof mediaTapActions> {
+/** The handlers, over the running service's tap manager (`SHUTTING_DOWN` when there is none) on node `nodeID`. */
+export function tapHandlers(
+  taps: () => TapManager | undefined,
+  nodeID: () => string,
+): Handlers<typeof mediaTapActions> {
   const running = (): TapManager => {
     const manager = taps();
     if (!manager) throw new TalkbusError(ErrorCode.SHUTTING_DOWN, 'The media service is not running');
@@ -21,10 +24,10 @@ export function tapHandlers(taps: () => TapManager | undefined): Handlers<typeof
         target: params.target,
         requestKeyFrame: params.requestKeyFrame ?? true,
       });
-      return tap.info();
+      return tap.info(nodeID());
     },
     tapClose: async (params) => ({ closed: running().close(params.tapId) }),
-    tapGet: async (params) => running().get(params.tapId).info(),
+    tapGet: async (params) => running().get(params.tapId).info(nodeID()),
     keyFrame: async (params) => ({ requested: await running().keyFrame(params.tapId) }),
   };
 }

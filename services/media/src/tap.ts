@@ -101,8 +101,8 @@ export class Tap {
     this.requestKeyFrame = keyFrame;
   }
 
-  /** The tap as actions report it. */
-  info(): MediaTapInfo {
+  /** The tap as actions report it, from the node `nodeID`. */
+  info(nodeID: string): MediaTapInfo {
     const codec = this.consumer && !this.consumer.closed ? this.consumer.rtpParameters.codecs[0] : undefined;
     const tapCodec: MediaTapCodec | null = codec
       ? {
@@ -115,6 +115,7 @@ export class Tap {
       : null;
     return {
       tapId: this.id,
+      nodeID,
       sessionId: this.endpoint.sessionId,
       account: this.endpoint.account,
       kind: this.kind,
