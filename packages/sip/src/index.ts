@@ -22,22 +22,56 @@ export { quote, unquote, splitList } from './syntax/scanner.ts';
 // Messages
 export { SipHeaders, unfold, type HeaderField } from './message/headers.ts';
 export { canonicalName, headerKey, isListHeader } from './message/header-names.ts';
-export { SipRequest, SipResponse, type SipMessage, type SipRequestInit, type SipResponseInit, type HeadersInit } from './message/message.ts';
+export {
+  SipRequest,
+  SipResponse,
+  type SipMessage,
+  type SipRequestInit,
+  type SipResponseInit,
+  type HeadersInit,
+} from './message/message.ts';
 export { parseMessage, isKeepAlive, type ParseOptions } from './message/parser.ts';
 export { DEFAULT_LIMITS, type SipLimits } from './message/header-section.ts';
 export { SIP_VERSION } from './message/start-line.ts';
 export { serializeMessage, serializeHead, type SerializeOptions } from './message/serializer.ts';
 export { StreamFramer, type StreamFramerHandler, type KeepAliveKind } from './message/stream-framer.ts';
-export { validateRequest, validateResponse, validateMessage, checkRequire, unsupportedRequirements, type ValidateRequestOptions } from './message/validate.ts';
+export {
+  validateRequest,
+  validateResponse,
+  validateMessage,
+  checkRequire,
+  unsupportedRequirements,
+  type ValidateRequestOptions,
+} from './message/validate.ts';
 export { createResponse, type CreateResponseOptions } from './message/response.ts';
 export { defaultReasonPhrase } from './message/reason-phrases.ts';
 export { parseMultipart, buildMultipart, MAX_PARTS, type BodyPart, type BodyPartInit } from './message/multipart.ts';
 
 // Header values
-export { formatVia, isRfc3261Branch, BRANCH_MAGIC_COOKIE, parseViaValue, type Via, type ViaInit } from './message/values/via.ts';
-export { formatNameAddr, parseNameAddr, type NameAddr, type FromTo, type ContactValue, type ContactHeader } from './message/values/name-addr.ts';
+export {
+  formatVia,
+  isRfc3261Branch,
+  BRANCH_MAGIC_COOKIE,
+  parseViaValue,
+  type Via,
+  type ViaInit,
+} from './message/values/via.ts';
+export {
+  formatNameAddr,
+  parseNameAddr,
+  type NameAddr,
+  type FromTo,
+  type ContactValue,
+  type ContactHeader,
+} from './message/values/name-addr.ts';
 export { MAX_DELTA_SECONDS, parseDeltaSeconds, type CSeq, type RAck } from './message/values/numbers.ts';
-export { digestChallenge, formatAuthValue, parseAuthValue, type AuthValue, type DigestChallenge } from './message/values/auth.ts';
+export {
+  digestChallenge,
+  formatAuthValue,
+  parseAuthValue,
+  type AuthValue,
+  type DigestChallenge,
+} from './message/values/auth.ts';
 export {
   parseContentTypeValue,
   type ContentType,
@@ -153,7 +187,11 @@ export { InviteServerTransaction, InviteServerState } from './transaction/invite
 export { NonInviteServerTransaction, NonInviteServerState } from './transaction/non-invite-server-transaction.ts';
 export type { ClientTransactionUser, ClientTransactionLike } from './transaction/client-transaction.ts';
 export { newTag, type ServerTransactionLike } from './transaction/server-transaction.ts';
-export { UasInviteRetransmitter, type UasInviteRetransmitterOptions, type UasInviteRetransmitterState } from './transaction/uas-invite-retransmitter.ts';
+export {
+  UasInviteRetransmitter,
+  type UasInviteRetransmitterOptions,
+  type UasInviteRetransmitterState,
+} from './transaction/uas-invite-retransmitter.ts';
 export { createNon2xxAck, createCancel } from './transaction/derived-requests.ts';
 export { createBranch } from './transaction/branch.ts';
 export {
@@ -163,7 +201,11 @@ export {
   type TimerConfig,
   type TransactionTimers,
 } from './transaction/timer-config.ts';
-export { TransactionError, TransactionErrorCode, type TransactionErrorOptions } from './transaction/transaction-errors.ts';
+export {
+  TransactionError,
+  TransactionErrorCode,
+  type TransactionErrorOptions,
+} from './transaction/transaction-errors.ts';
 export type { TimerName } from './transaction/transaction-machine.ts';
 
 // Dialogs (RFC 3261 §12; RFC 3311 UPDATE, RFC 6086 INFO, RFC 3515 REFER, RFC 3428 MESSAGE, RFC 4028 session timers)
@@ -193,10 +235,21 @@ export {
   type HeaderList,
   type ResponseOptions,
 } from './dialog/server-request.ts';
-export { createSipfrag, parseSipfrag, referNotify, SIPFRAG_CONTENT_TYPE, type SipfragStatus } from './dialog/sipfrag.ts';
+export {
+  createSipfrag,
+  parseSipfrag,
+  referNotify,
+  SIPFRAG_CONTENT_TYPE,
+  type SipfragStatus,
+} from './dialog/sipfrag.ts';
 export { glareRetryDelay } from './dialog/glare.ts';
 export { setHold, type SdpDirection } from './dialog/sdp-direction.ts';
 export { DEFAULT_SESSION_TIMER, type SessionTimerConfig, type SessionTimerTerms } from './dialog/session-timer.ts';
+export {
+  ReliableProvisionals,
+  RELIABLE_TAG,
+  type ReliableProvisionalsOptions,
+} from './dialog/reliable-provisionals.ts';
 
 // User agent (RFC 3261 §8, §13, §15; API shaped like drachtio-srf)
 export { SipUserAgent, DEFAULT_ALLOW, DEFAULT_ACCEPT } from './ua/user-agent.ts';
@@ -210,5 +263,6 @@ export {
   type CreateUasOptions,
   type RequestOptions,
   type OutOfDialogOptions,
+  type PrackContent,
 } from './ua/ua-options.ts';
 export type { SubscribeOptions } from './ua/subscription.ts';

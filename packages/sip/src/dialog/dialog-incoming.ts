@@ -11,7 +11,7 @@ import { pendingInviteRetryAfter } from './glare.ts';
 import { ServerResponse, type IncomingRequest, type ResponseOptions } from './server-request.ts';
 import { uasSessionTimer, type UasSessionTimerDecision } from './session-timer.ts';
 
-type RequestEvent = 'modify' | 'update' | 'info' | 'refer' | 'notify' | 'message' | 'request';
+type RequestEvent = 'modify' | 'update' | 'info' | 'refer' | 'notify' | 'message' | 'prack' | 'request';
 
 /** Sends a response, never throwing (the request may have been answered already by a listener). */
 function answer(res: ServerResponse, status: number, options: ResponseOptions = {}): void {
@@ -57,6 +57,10 @@ function sdpOf(message: { body: Buffer; contentType?: { mediaType: string } | un
 export function handleInDialogRequest(dialog: Dialog, req: IncomingRequest): void {
   const request = req.message;
   const host = dialog.host;
+  if (request.method === 'PRACK') {
+    handlePrack(dialog, req);
+    return;
+  }
   const refresh = request.method === 'INVITE' || request.method === 'UPDATE';
   const timer: UasSessionTimerDecision = refresh ? uasSessionTimer(request, host.sessionTimer) : { kind: 'none' };
   const extra = timer.kind === 'accept' ? timer.headers : [];
@@ -124,6 +128,53 @@ export function handleInDialogRequest(dialog: Dialog, req: IncomingRequest): voi
     default:
       deliver(dialog, 'request', req, res, () => answer(res, request.method === 'SUBSCRIBE' ? 489 : 405));
   }
+}
+
+/**
+ * A PRACK (RFC 3262 §3): 481 unless its RAck matches our unacknowledged reliable provisional
+ * response; else the application (or we) answer it, and only then may the next reliable 1xx or
+ * the held 2xx go. Offer/answer (§5): SDP in a PRACK answers an offer our 1xx made when the
+ * INVITE had none; otherwise it is a new offer that the 200 answers.
+ */
+function handlePrack(dialog: Dialog, req: IncomingRequest): void {
+  const request = req.message;
+  const reliable = dialog.reliableProvisionals;
+  let rack;
+  try {
+    rack = request.rack;
+  } catch {
+    rack = undefined; // bad grammar: matches nothing
+  }
+  const acked = reliable?.acknowledge(rack);
+  const res = new ServerResponse(req, {
+    toTag: dialog.sip.id.localTag,
+    defaultHeaders: () => dialog.host.responseHeaders(req, false),
+    transmit: (response) => {
+      req.transaction.respond(response);
+      if (response.status < 200 || acked === undefined) return;
+      const answerSdp = sdpOf(response);
+      if (response.status < 300 && answerSdp !== undefined) dialog.session.localSdp = answerSdp;
+      reliable?.prackAnswered();
+    },
+  });
+  if (reliable === undefined || acked === undefined) {
+    // §3: "If a PRACK request is received by the UA core that does not match any unacknowledged
+    // reliable provisional response, the UAS MUST respond to the PRACK with a 481".
+    answer(res, 481);
+    return;
+  }
+  if (!dialog.sip.acceptRemoteSeq(request)) {
+    answer(res, 500, { reason: 'CSeq Out of Order' });
+    return;
+  }
+  const prackSdp = sdpOf(request);
+  const answersOurOffer = !reliable.inviteHadOffer && sdpOf(acked) !== undefined;
+  if (prackSdp !== undefined) dialog.session.remoteSdp = prackSdp;
+  deliver(dialog, 'prack', req, res, () => {
+    const local = dialog.session.localSdp;
+    const newOffer = prackSdp !== undefined && !answersOurOffer;
+    answer(res, 200, newOffer && local !== undefined ? { body: local, contentType: 'application/sdp' } : {});
+  });
 }
 
 /**

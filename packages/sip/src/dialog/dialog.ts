@@ -11,6 +11,7 @@ import type { Uri } from '../uri/uri.ts';
 import type { DialogHost, FinalOutcome } from './dialog-host.ts';
 import { buildInDialogRequest, dialogKey, DialogPhase, type DialogState } from './dialog-state.ts';
 import { glareRetryDelay } from './glare.ts';
+import type { ReliableProvisionals } from './reliable-provisionals.ts';
 import { setHold } from './sdp-direction.ts';
 import { headerPairs, type HeaderList, type IncomingRequest, type ServerResponse } from './server-request.ts';
 import {
@@ -47,7 +48,13 @@ export interface DialogEvents {
   notify: [req: IncomingRequest, res: ServerResponse];
   /** A MESSAGE (RFC 3428). Unheard: 200. */
   message: [req: IncomingRequest, res: ServerResponse];
-  /** Any other in-dialog request (SUBSCRIBE, PRACK …). Unheard: 489 for SUBSCRIBE, else 405. */
+  /**
+   * A PRACK (RFC 3262) that acknowledged one of our reliable provisional responses. Answer it;
+   * its SDP (when any) is already in `remote.sdp`. Unheard: 200 (with the local SDP when the
+   * PRACK brought a new offer, §5). A PRACK matching nothing got 481 from the core.
+   */
+  prack: [req: IncomingRequest, res: ServerResponse];
+  /** Any other in-dialog request (SUBSCRIBE …). Unheard: 489 for SUBSCRIBE, else 405. */
   request: [req: IncomingRequest, res: ServerResponse];
   /** The ACK for a 2xx we sent (the initial INVITE's or a re-INVITE's). */
   ack: [ack: SipRequest];
@@ -115,6 +122,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   readonly session: DialogSession;
   /** The UA core. */
   readonly host: DialogHost;
+  /** UAS: the reliable provisional responses (RFC 3262) of the INVITE that made this dialog. */
+  reliableProvisionals: ReliableProvisionals | undefined;
   readonly #localContact: string;
   readonly #sessionTimer: SessionTimer;
   #destroyInfo: DestroyInfo | undefined;
@@ -291,6 +300,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     this.#destroyInfo = info;
     this.sip.dispatch('terminate');
     this.#sessionTimer.stop();
+    this.reliableProvisionals?.close();
     this.host.dialogEnded(this.id);
     this.emit('destroy', info);
   }

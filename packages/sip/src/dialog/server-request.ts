@@ -92,6 +92,12 @@ export interface ResponseOptions {
   body?: string | Buffer;
   /** Content-Type of the body, e.g. `application/sdp`. */
   contentType?: string;
+  /**
+   * A 101–199 response to an INVITE whose sender supports `100rel`: send it reliably (RFC 3262:
+   * RSeq, `Require: 100rel`, retransmitted until the PRACK). Ignored otherwise. When the INVITE
+   * requires `100rel` every such response is reliable anyway. Default false.
+   */
+  reliable?: boolean;
 }
 
 /** Options of the {@link ServerResponse} constructor (set by the layer that made the pair). */
@@ -101,7 +107,7 @@ export interface ServerResponseOptions {
   /** Headers added to every response (e.g. Contact, Allow, Supported, Server). */
   defaultHeaders?: () => Array<[string, string]>;
   /** Sends a built response; default `transaction.respond`. May throw a {@link SipError}. */
-  transmit?: (response: SipResponse) => void;
+  transmit?: (response: SipResponse, options: ResponseOptions) => void;
 }
 
 /** Builds and sends responses to one {@link IncomingRequest}. */
@@ -156,7 +162,9 @@ export class ServerResponse {
     if (response === undefined)
       throw new SipError(UaErrorCode.InvalidState, 'the request lacks the headers a response needs');
     try {
-      (this.#options.transmit ?? ((r: SipResponse) => this.#request.transaction.respond(r)))(response);
+      const transmit = this.#options.transmit;
+      if (transmit === undefined) this.#request.transaction.respond(response);
+      else transmit(response, options);
     } catch (error) {
       if (error instanceof TransactionError)
         throw new SipError(UaErrorCode.InvalidState, error.message, { status, cause: error });

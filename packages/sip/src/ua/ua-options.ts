@@ -104,6 +104,14 @@ export interface SipUserAgentOptions {
   accept?: readonly string[];
   /** Extra option tags to claim in Supported (besides `timer` when session timers are on). */
   supported?: readonly string[];
+  /**
+   * RFC 3262 reliable provisional responses (option tag `100rel`, method PRACK). `supported`
+   * (default): 100rel in Supported, PRACK in Allow; an INVITE that requires it gets reliable
+   * 1xx, one that supports it gets them when asked (`res.send(183, { reliable: true })`); every
+   * reliable 1xx we receive is PRACKed. `required`: also `Require: 100rel` on our INVITEs, and
+   * every 1xx reliable when the caller supports it. `off`: none of it (Require: 100rel → 420).
+   */
+  reliableProvisionals?: 'off' | 'supported' | 'required';
   /** RFC 4028 session timers; undefined = off (we still never refuse a peer's refreshes). */
   sessionTimer?: Partial<SessionTimerConfig>;
   /** RFC 3263 server location; default `locateServers` over the system DNS. */
@@ -159,10 +167,26 @@ export interface OutOfDialogOptions {
   onProvisional?: (response: SipResponse, dialog: Dialog | undefined) => void;
 }
 
+/** What goes in a PRACK (RFC 3262 §5): an SDP answer or a new offer, and extra headers. */
+export interface PrackContent {
+  sdp?: string;
+  headers?: HeaderList;
+}
+
 /** Options of `createUAC`. */
 export interface CreateUacOptions extends OutOfDialogOptions {
   /** The SDP offer (sets `body` and Content-Type application/sdp). */
   localSdp?: string;
+  /**
+   * A reliable provisional response (RFC 3262) came, in order, on `dialog` (its SDP is already
+   * in `dialog.remote.sdp`): return what the PRACK carries. When the INVITE had no offer and the
+   * 1xx made one, the PRACK must carry the answer (§5). Each reliable 1xx is PRACKed once,
+   * whatever this returns; retransmitted or out-of-order ones are dropped before
+   * `onProvisional` (§4).
+   */
+  onReliableProvisional?: (response: SipResponse, dialog: Dialog) => PrackContent | undefined;
+  /** The PRACK's final response (its SDP, when any, is already in `dialog.remote.sdp`). */
+  onPrackResponse?: (response: SipResponse, dialog: Dialog) => void;
 }
 
 /** Options of `request`. */

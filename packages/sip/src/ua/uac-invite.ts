@@ -15,7 +15,7 @@ import { headerPairs } from '../dialog/server-request.ts';
 import { sessionTimerRequestHeaders, termsFromResponse, type SessionTimerConfig } from '../dialog/session-timer.ts';
 import { SipError, UaErrorCode } from '../dialog/sip-error.ts';
 import { buildOutOfDialogRequest, newCallId, redirectTargets } from './uac-request.ts';
-import type { CreateUacOptions, UserAgentLimits } from './ua-options.ts';
+import type { CreateUacOptions, PrackContent, UserAgentLimits } from './ua-options.ts';
 
 /** What the INVITE flow needs from the UA core. */
 export interface UacContext {
@@ -29,6 +29,8 @@ export interface UacContext {
   inviteHeaders(): Array<[string, string]>;
   hasRoomForDialog(): boolean;
   registerDialog(dialog: Dialog): void;
+  /** Whether we PRACK reliable provisional responses (RFC 3262); false: treated as plain 1xx. */
+  readonly reliableProvisionals: boolean;
   /** Routes 2xx that arrive after the INVITE transaction ended (§13.2.2.4) to `handler` for a while. */
   rememberInvite(callId: string, handler: (response: SipResponse) => void): () => void;
   report(error: unknown): void;
@@ -44,6 +46,8 @@ class InviteAttempt {
   readonly #byes = new Set<string>();
   #canceled = false;
   #invite: SipRequest;
+  /** RFC 3262 §4: the RSeq of the last reliable provisional PRACKed, per early dialog (To tag). */
+  readonly #rseqs = new Map<string, number>();
 
   constructor(context: UacContext, invite: SipRequest, options: CreateUacOptions) {
     this.#context = context;
@@ -94,11 +98,53 @@ class InviteAttempt {
     if (tag !== undefined && dialog === undefined && response.status > 100 && this.#context.hasRoomForDialog()) {
       dialog = this.#newDialog(request, response);
     }
+    if (dialog !== undefined && this.#context.reliableProvisionals && isReliableProvisional(response)) {
+      if (!this.#acknowledgeReliable(response, request, dialog)) return;
+    }
     try {
       this.#options.onProvisional?.(response, dialog);
     } catch (error) {
       this.#context.report(error);
     }
+  }
+
+  /**
+   * RFC 3262 §4: PRACK a reliable provisional once, in RSeq order. Returns false for one that
+   * "MUST NOT be acknowledged with a PRACK, and MUST NOT be processed further": a retransmission
+   * or a response whose RSeq is not one higher than the last.
+   */
+  #acknowledgeReliable(response: SipResponse, request: SipRequest, dialog: Dialog): boolean {
+    let rseq: number | undefined;
+    try {
+      rseq = response.rseq;
+    } catch {
+      rseq = undefined;
+    }
+    if (rseq === undefined) return true; // no RSeq: not a usable reliable response; pass it up as a plain 1xx
+    const tag = dialog.sip.id.remoteTag;
+    const last = this.#rseqs.get(tag);
+    if (last !== undefined && rseq !== last + 1) return false;
+    this.#rseqs.set(tag, rseq);
+    const sdp = response.body.length > 0 ? response.body.toString('utf8') : undefined;
+    if (sdp !== undefined) dialog.session.remoteSdp = sdp;
+    let content: PrackContent | undefined;
+    try {
+      content = this.#options.onReliableProvisional?.(response, dialog);
+    } catch (error) {
+      this.#context.report(error);
+    }
+    const headers = { ...content?.headers, RAck: `${rseq} ${request.cseq!.seq} ${request.method}` };
+    const body = content?.sdp;
+    if (body !== undefined) dialog.session.localSdp = body;
+    dialog
+      .request('PRACK', body === undefined ? { headers } : { headers, body, contentType: 'application/sdp' })
+      .then((answer) => {
+        if (answer.status >= 200 && answer.status < 300 && answer.body.length > 0)
+          dialog.session.remoteSdp = answer.body.toString('utf8');
+        this.#options.onPrackResponse?.(answer, dialog);
+      })
+      .catch((error: unknown) => this.#context.report(error));
+    return true;
   }
 
   #success(response: SipResponse, request: SipRequest): void {
@@ -140,6 +186,16 @@ class InviteAttempt {
     this.#forks.set(dialog.sip.id.remoteTag, dialog);
     this.#context.registerDialog(dialog);
     return dialog;
+  }
+}
+
+/** A 101–199 response with `Require: 100rel` (RFC 3262 §4). */
+function isReliableProvisional(response: SipResponse): boolean {
+  if (response.status <= 100 || response.status >= 200) return false;
+  try {
+    return response.require.some((tag) => tag.toLowerCase() === '100rel');
+  } catch {
+    return false;
   }
 }
 

@@ -10,8 +10,10 @@ import type { InviteServerTransaction } from '../transaction/invite-server-trans
 import type { DialogHost } from '../dialog/dialog-host.ts';
 import { DialogPhase, DialogState } from '../dialog/dialog-state.ts';
 import { Dialog } from '../dialog/dialog.ts';
-import type { IncomingRequest } from '../dialog/server-request.ts';
+import type { IncomingRequest, ResponseOptions } from '../dialog/server-request.ts';
 import { ServerResponse } from '../dialog/server-request.ts';
+import { RELIABLE_TAG, ReliableProvisionals } from '../dialog/reliable-provisionals.ts';
+import { createResponse } from '../message/response.ts';
 import { uasSessionTimer, type UasSessionTimerDecision } from '../dialog/session-timer.ts';
 import { SipError, UaErrorCode } from '../dialog/sip-error.ts';
 import type { CreateUasOptions, UserAgentLimits } from './ua-options.ts';
@@ -26,6 +28,10 @@ export interface UasContext {
   localContact(req: IncomingRequest): string;
   /** Emits `'invite'`; false when nobody listens. */
   emitInvite(req: IncomingRequest, res: ServerResponse): boolean;
+  /** RFC 3262 policy (`off`: never reliable; `required`: reliable whenever the caller supports it). */
+  readonly reliableProvisionals: 'off' | 'supported' | 'required';
+  /** T1 in ms (reliable provisional retransmissions). */
+  t1(): number;
 }
 
 interface PendingInvite {
@@ -36,6 +42,8 @@ interface PendingInvite {
   timer: UasSessionTimerDecision;
   /** Set by createUAS: the 2xx may go, and what to do without ACK. */
   answer: { onNoAck(): void } | undefined;
+  /** RFC 3262 state, made by the first reliable provisional response. */
+  reliable: ReliableProvisionals | undefined;
 }
 
 /** The INVITEs this UA has received and not finally answered. */
@@ -72,10 +80,11 @@ export class InviteServer {
       ringTimer: undefined,
       timer,
       answer: undefined,
+      reliable: undefined,
     };
     pending.res = new ServerResponse(req, {
       defaultHeaders: () => context.host.responseHeaders(req, true),
-      transmit: (response) => this.#transmit(pending, response),
+      transmit: (response, options) => this.#transmit(pending, response, options),
     });
     this.#pending.set(transaction, pending);
     transaction.onTerminated(() => this.#forget(pending));
@@ -100,6 +109,7 @@ export class InviteServer {
     const pending = this.#pending.get(transaction);
     if (pending === undefined) return;
     pending.req.markCanceled();
+    pending.reliable?.close();
     pending.dialog?.terminate({ initiator: 'remote', reason: 'canceled' });
     this.#forget(pending);
   }
@@ -169,12 +179,21 @@ export class InviteServer {
     return dialog;
   }
 
-  #transmit(pending: PendingInvite, response: SipResponse): void {
+  #transmit(pending: PendingInvite, response: SipResponse, options: ResponseOptions): void {
     const transaction = pending.req.transaction as InviteServerTransaction;
     if (response.status < 200) {
       // §12.1.1: a provisional response with a To tag makes an early dialog (100 never does).
       if (response.status > 100 && pending.dialog === undefined && this.#context.hasRoomForDialog())
         this.#newDialog(pending);
+      if (response.status > 100 && this.#isReliable(pending, options)) {
+        const reliable = (pending.reliable ??= this.#newReliable(pending));
+        if (pending.dialog !== undefined) {
+          pending.dialog.reliableProvisionals = reliable;
+          if (response.body.length > 0) pending.dialog.session.localSdp = response.body.toString('utf8');
+        }
+        reliable.send(response);
+        return;
+      }
       transaction.respond(response);
       return;
     }
@@ -182,10 +201,13 @@ export class InviteServer {
       if (pending.answer === undefined)
         throw new SipError(UaErrorCode.InvalidState, 'answer an INVITE with createUAS() (it keeps the dialog)');
       const onNoAck = pending.answer.onNoAck;
-      this.#context.host.retransmit2xx(transaction, response, onNoAck);
+      const send = () => this.#context.host.retransmit2xx(transaction, response, onNoAck);
+      // RFC 3262 §3: the 2xx waits for the PRACK of the unacknowledged reliable provisional.
+      if (pending.reliable?.holdFinal(send) !== true) send();
       this.#forget(pending);
       return;
     }
+    pending.reliable?.close();
     transaction.respond(response);
     // §12.3 (UAS side): a non-2xx final ends the early dialog.
     if (pending.dialog !== undefined) {
@@ -193,6 +215,57 @@ export class InviteServer {
       pending.dialog.terminate({ initiator: 'local', reason: 'rejected' });
     }
     this.#forget(pending);
+  }
+
+  /**
+   * RFC 3262 §3: "If the UAS … the request contained a Require header field with the option tag
+   * 100rel, … it MUST send any non-100 provisional response reliably"; with only Supported, it
+   * is our choice (`res.send(183, { reliable: true })`, or policy `required`).
+   */
+  #isReliable(pending: PendingInvite, options: ResponseOptions): boolean {
+    const mode = this.#context.reliableProvisionals;
+    if (mode === 'off') return false;
+    const request = pending.req.message;
+    const has = (tags: () => string[]) => {
+      try {
+        return tags().some((tag) => tag.toLowerCase() === RELIABLE_TAG);
+      } catch {
+        return false;
+      }
+    };
+    if (has(() => request.require)) return true;
+    return has(() => request.supported) && (options.reliable === true || mode === 'required');
+  }
+
+  #newReliable(pending: PendingInvite): ReliableProvisionals {
+    const transaction = pending.req.transaction as InviteServerTransaction;
+    const host = this.#context.host;
+    return new ReliableProvisionals({
+      clock: host.clock,
+      t1: this.#context.t1(),
+      inviteSeq: pending.req.message.cseq?.seq ?? 0,
+      inviteHadOffer: pending.req.message.body.length > 0,
+      random: () => host.random(),
+      transmit: (response) => transaction.respond(response),
+      onGiveUp: () => {
+        // §3: no PRACK within 64*T1: "the UAS SHOULD reject the original request with a 5xx".
+        const reject = createResponse(pending.req.message, 504, {
+          toTag: pending.res.toTag,
+          reason: 'Reliable Provisional Response Not Acknowledged',
+          headers: host.responseHeaders(pending.req, false),
+        });
+        try {
+          if (reject !== undefined) transaction.respond(reject);
+        } catch {
+          // the transaction is gone
+        }
+        if (pending.dialog !== undefined && pending.dialog.state !== 'terminated') {
+          pending.dialog.sip.dispatch('failure');
+          pending.dialog.terminate({ initiator: 'local', reason: 'prack-timeout' });
+        }
+        this.#forget(pending);
+      },
+    });
   }
 
   #forget(pending: PendingInvite): void {

@@ -175,7 +175,8 @@ describe('SipUserAgent: in-dialog matching', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('allow') ?? '', /INVITE.*UPDATE.*REFER/);
     assert.match(response.headers.get('accept') ?? '', /application\/sdp/);
-    assert.equal(response.headers.get('supported'), 'timer');
+    assert.equal(response.headers.get('supported'), '100rel, timer');
+    assert.match(response.headers.get('allow') ?? '', /PRACK/);
   });
 
   it('MESSAGE out of dialog reaches the "request" listener; unheard methods get 405', async () => {

@@ -85,10 +85,17 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     this.#userAgent = options.userAgent ?? 'talkbus';
     // Timer M (64*T1, RFC 6026) bounds how long forks' 2xx can still come.
     this.#recentInvites = new RecentInvites(this.#clock, () => 64 * this.transactionLayer.timers.T1 + 1000);
+    const reliable = options.reliableProvisionals ?? 'supported';
+    const allow = options.allow ?? DEFAULT_ALLOW;
     this.#policy = {
-      allow: options.allow ?? DEFAULT_ALLOW,
+      // RFC 3262: 100rel needs PRACK (Allow) and the option tag (Supported, §8.2.2.3).
+      allow: reliable === 'off' || allow.includes('PRACK') ? allow : [...allow, 'PRACK'],
       accept: (options.accept ?? DEFAULT_ACCEPT).map((type) => type.toLowerCase()),
-      supported: [...(this.#sessionTimer === undefined ? [] : ['timer']), ...(options.supported ?? [])],
+      supported: [
+        ...(reliable === 'off' ? [] : ['100rel']),
+        ...(this.#sessionTimer === undefined ? [] : ['timer']),
+        ...(options.supported ?? []).filter((tag) => reliable === 'off' || tag !== '100rel'),
+      ],
       schemes: ['sip', 'sips', 'tel'],
     };
     this.#auth = options.credentials === undefined ? undefined : new DigestClient({ credentials: options.credentials });
@@ -115,6 +122,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       registerDialog: (dialog) => this.#dialogs.set(dialog.id, dialog),
       localContact: (req) => this.#contactFor(this.#localFor(req.inbound)),
       emitInvite: (req, res) => this.emit('invite', req, res),
+      reliableProvisionals: reliable,
+      t1: () => this.transactionLayer.timers.T1,
     });
     this.#subscriptions = new Subscriptions({
       host: this.#host,
@@ -149,7 +158,12 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
         limits: this.#limits,
         from: this.#options.from,
         routeSetFor: (proxy) => this.#routeSetFor(proxy),
-        inviteHeaders: () => this.#capabilityHeaders(),
+        inviteHeaders: () => [
+          ...this.#capabilityHeaders(),
+          // RFC 3262 §4: a UAC that insists on reliable provisionals puts 100rel in Require.
+          ...(this.#options.reliableProvisionals === 'required' ? [['Require', '100rel'] as [string, string]] : []),
+        ],
+        reliableProvisionals: (this.#options.reliableProvisionals ?? 'supported') !== 'off',
         hasRoomForDialog: () => this.#dialogs.size < this.#limits.maxDialogs,
         registerDialog: (dialog) => this.#dialogs.set(dialog.id, dialog),
         rememberInvite: (callId, handler) => this.#recentInvites.remember(callId, handler),
