@@ -183,6 +183,7 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     }
     const valueStart = pos;
     let valueEnd: number;
+    let folded = false;
     // Read to the line end that is not followed by whitespace (§7.3.1 folding).
     for (;;) {
       let lf = text.indexOf('\n', pos);
@@ -190,6 +191,7 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       const next = text.charCodeAt(lf + 1);
       if (lf < length - 1 && (next === 0x20 || next === 0x09)) {
         pos = lf + 1;
+        folded = true;
         continue;
       }
       valueEnd = lf;
@@ -225,7 +227,9 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       if (key !== 'content-length') continue;
     }
     let raw = text.slice(valueStart, valueEnd);
+    let inPlace = !folded;
     if (!ascii && HIGH_BYTE.test(raw)) {
+      inPlace = false;
       const bytes = buf.subarray(base + valueStart, base + valueEnd);
       if (!isUtf8(bytes)) {
         error ??= new SipParseError(SipErrorCode.InvalidUtf8, `${name} is not UTF-8`, {
@@ -244,8 +248,17 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       valueEnd + 2 === pos &&
       text.charCodeAt(valueEnd) === 0x0d;
     const field: WireField = canonical
-      ? { name, key, raw, source: buf, start: base + nameStart, end: base + pos }
-      : { name, key, raw, source: undefined, start: 0, end: 0 };
+      ? {
+          name,
+          key,
+          raw,
+          source: buf,
+          start: base + nameStart,
+          end: base + pos,
+          text: inPlace ? text : undefined,
+          at: valueStart,
+        }
+      : { name, key, raw, source: undefined, start: 0, end: 0, text: inPlace ? text : undefined, at: valueStart };
     fields.push(field);
     if (key === 'content-length') {
       if (contentLength !== undefined || framingError !== undefined) {

@@ -33,6 +33,19 @@ export interface WireField extends HeaderField {
   readonly start?: number;
   /** Offset just past its CRLF. */
   readonly end?: number;
+  /**
+   * The decoded header section the value lies in, when `raw` is exactly `text[at, at +
+   * raw.length)` (one line, ASCII): the hot readers scan it in place, because V8 reads a
+   * char of a flat string about twice as fast as one of a slice such as `raw`.
+   */
+  readonly text?: string | undefined;
+  /** Offset of the value in `text`. */
+  readonly at?: number;
+}
+
+/** The section text to read `field`'s value from in place, or undefined (see {@link WireField.text}). */
+export function inPlaceText(field: HeaderField): string | undefined {
+  return (field as WireField).text;
 }
 
 /** Removes the line breaks of folded lines, keeping the whitespace that follows them (§7.3.1). */
@@ -44,12 +57,16 @@ export function unfold(raw: string): string {
 export class SipHeaders implements Iterable<HeaderField> {
   /** Fields in wire order. Mutate through the methods so the cache stays right. */
   readonly fields: HeaderField[];
-  private cache: Map<string, unknown> | undefined;
+  // The parsed-value cache: keys and values side by side. A message has a handful of parsed
+  // headers, so a linear search over interned keys beats making a Map per message.
+  private cacheKeys: string[] | undefined;
+  private cacheValues: unknown[] | undefined;
 
   /** @param fields initial fields, in order */
   constructor(fields: HeaderField[] = []) {
     this.fields = fields;
-    this.cache = undefined;
+    this.cacheKeys = undefined;
+    this.cacheValues = undefined;
   }
 
   /** Builds a field for `name` (any spelling, compact forms too) with a raw value. */
@@ -183,7 +200,15 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   private invalidate(key: string): void {
-    this.cache?.delete(key);
+    const keys = this.cacheKeys;
+    if (keys === undefined) return;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === key) {
+        keys.splice(i, 1);
+        this.cacheValues!.splice(i, 1);
+        return;
+      }
+    }
   }
 
   /**
@@ -191,16 +216,19 @@ export class SipHeaders implements Iterable<HeaderField> {
    * cached until the header changes. Parsers throw {@link SipParseError}.
    */
   parsed<T>(key: string, parse: (fields: HeaderField[]) => T): T {
-    const cache = this.cache;
-    if (cache !== undefined) {
-      const hit = cache.get(key);
-      if (hit !== undefined || cache.has(key)) return hit as T;
-    }
+    const keys = this.cacheKeys;
+    if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.cacheValues![i] as T;
     const fields: HeaderField[] = [];
     const all = this.fields;
     for (let i = 0; i < all.length; i++) if (all[i]!.key === key) fields.push(all[i]!);
     const value = parse(fields);
-    (this.cache ??= new Map()).set(key, value);
+    if (this.cacheKeys === undefined) {
+      this.cacheKeys = [key];
+      this.cacheValues = [value];
+    } else {
+      this.cacheKeys.push(key);
+      this.cacheValues!.push(value);
+    }
     return value;
   }
 

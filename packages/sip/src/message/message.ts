@@ -7,7 +7,7 @@
 import { badHeader } from '../errors.ts';
 import { CHAR_CLASS, WORD } from '../syntax/charset.ts';
 import { parseUri, type Uri } from '../uri/uri.ts';
-import { SipHeaders, unfold, type HeaderField } from './headers.ts';
+import { inPlaceText, SipHeaders, unfold, type HeaderField, type WireField } from './headers.ts';
 import { SIP_VERSION } from './start-line.ts';
 import { parseAuthFields, type AuthValue } from './values/auth.ts';
 import { parseDate } from './values/date.ts';
@@ -69,7 +69,11 @@ const EMPTY = Buffer.alloc(0);
 /** Call-ID = word [ "@" word ] (§25.1). */
 function parseCallId(fields: HeaderField[]): string | undefined {
   if (fields.length === 0) return undefined;
-  const value = unfold(fields[0]!.raw).trim();
+  const field = fields[0]!;
+  // In place (see WireField.text), a valid value is the raw text itself: one line, trimmed.
+  const text = inPlaceText(field);
+  if (text !== undefined && isCallIdAt(text, (field as WireField).at!, field.raw.length)) return field.raw;
+  const value = unfold(field.raw).trim();
   let at = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -79,6 +83,18 @@ function parseCallId(fields: HeaderField[]): string | undefined {
   if (value.length === 0 || at > 1 || value.startsWith('@') || value.endsWith('@'))
     throw badHeader('Call-ID', 'expected word ["@" word]');
   return value;
+}
+
+/** True if `text[start, start + length)` is a valid Call-ID, checked without cutting it out. */
+function isCallIdAt(text: string, start: number, length: number): boolean {
+  const end = start + length;
+  let at = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x40) at++;
+    else if (c >= 256 || (CHAR_CLASS[c]! & WORD) === 0) return false;
+  }
+  return length > 0 && at <= 1 && text.charCodeAt(start) !== 0x40 && text.charCodeAt(end - 1) !== 0x40;
 }
 
 // Parsers per header, made once (a closure per getter call would be allocated on every read).

@@ -8,7 +8,7 @@
  * lwsstart, trws) show the extra or trailing whitespace a receiver must not guess around.
  */
 import { SipErrorCode, SipParseError } from '../errors.ts';
-import { ALPHANUM, CHAR_CLASS, TOKEN } from '../syntax/charset.ts';
+import { ALPHANUM, CHAR_CLASS, internedAt, TOKEN } from '../syntax/charset.ts';
 import { isUtf8 } from 'node:buffer';
 
 /** A parsed Request-Line. */
@@ -123,8 +123,7 @@ const METHODS = [
 ];
 
 function methodAt(text: string, end: number): string {
-  for (const method of METHODS) if (method.length === end && text.startsWith(method)) return method;
-  return text.slice(0, end);
+  return internedAt(text, 0, end, METHODS);
 }
 
 /** `text[0, length)` is the line. */

@@ -77,6 +77,30 @@ export function isToken(text: string): boolean {
   return true;
 }
 
+/**
+ * True if `text` holds `word` at `start` (case-sensitive). `startsWith(word, start)` is a
+ * builtin call that V8 does not inline; on the hot paths this short loop is several times faster.
+ */
+export function hasWordAt(text: string, start: number, word: string): boolean {
+  const length = word.length;
+  if (start + length > text.length) return false;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The string among `words` that `text[start, end)` spells exactly, else a slice of it: the
+ * common names come back interned, so reading them allocates nothing.
+ */
+export function internedAt(text: string, start: number, end: number, words: readonly string[]): string {
+  const length = end - start;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word.length === length && hasWordAt(text, start, word)) return word;
+  }
+  return text.slice(start, end);
+}
+
 /** True if `text` is a non-empty run of decimal digits. */
 export function isDigits(text: string): boolean {
   if (text.length === 0) return false;

@@ -4,7 +4,7 @@
  * (§7.3.1); values keep their wire form (a quoted value keeps its quotes) so re-serialization
  * writes back exactly what came in.
  */
-import { CHAR_CLASS, GEN_VALUE, TOKEN } from './charset.ts';
+import { CHAR_CLASS, GEN_VALUE, internedAt, TOKEN } from './charset.ts';
 import { quote, unquote, type ValueScanner } from './scanner.ts';
 
 /** One `name[=value]` entry; `value` is the wire form (quotes kept), `null` for a flag. */
@@ -166,11 +166,44 @@ export function skipSwsAt(text: string, pos: number): number {
 
 /** The parameter name at `text[start, end)`, as an interned string when it is a common one (no allocation). */
 function paramName(text: string, start: number, end: number): string {
-  const length = end - start;
-  for (const name of COMMON_PARAM_NAMES) if (name.length === length && text.startsWith(name, start)) return name;
-  return text.slice(start, end);
+  return internedAt(text, start, end, COMMON_PARAM_NAMES);
 }
 const COMMON_PARAM_NAMES = ['tag', 'branch', 'rport', 'received', 'lr', 'transport', 'expires', 'q', 'maddr', 'user'];
+
+/**
+ * The fast form of {@link parseParams} for `text[pos, end)` written the common way:
+ * `;name[=value]` repeated, with no whitespace and no quoted values. Returns undefined for
+ * anything else (the caller then parses the value with the full grammar, which also makes the
+ * error); for the text it accepts, the result is the one parseParams gives.
+ */
+export function parsePlainParams(text: string, pos: number, end: number): Params | undefined {
+  const entries: ParamEntry[] = [];
+  let at = pos;
+  while (at < end) {
+    if (text.charCodeAt(at) !== 0x3b) return undefined;
+    const nameStart = ++at;
+    while (at < end) {
+      const c = text.charCodeAt(at);
+      if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+      at++;
+    }
+    if (at === nameStart) return undefined;
+    const name = paramName(text, nameStart, at);
+    let value: string | null = null;
+    if (at < end && text.charCodeAt(at) === 0x3d) {
+      const valueStart = ++at;
+      while (at < end) {
+        const c = text.charCodeAt(at);
+        if (c >= 256 || (CHAR_CLASS[c]! & GEN_VALUE) === 0) break;
+        at++;
+      }
+      if (at === valueStart) return undefined;
+      value = text.slice(valueStart, at);
+    }
+    entries.push({ name, value });
+  }
+  return new Params(entries);
+}
 
 /**
  * Reads `*( SEMI generic-param )` from the cursor to the end of the value. Whitespace is

@@ -23,15 +23,24 @@ export const MAX_HOST_LENGTH = 255;
  * valid IPv4 address (toplabel starts with ALPHA, §25.1).
  */
 export function hostKind(host: string): HostKind | undefined {
-  if (host.length === 0 || host.length > MAX_HOST_LENGTH) return undefined;
-  if (host.charCodeAt(0) === 0x5b) {
-    if (host.charCodeAt(host.length - 1) !== 0x5d) return undefined;
-    return isIPv6(host.slice(1, -1)) ? HostKind.IPv6 : undefined;
+  return hostKindAt(host, 0, host.length);
+}
+
+/**
+ * {@link hostKind} of `text[start, end)`, without cutting it out: the URI and Via readers
+ * check the host where it lies and slice it only once it is known to be valid.
+ */
+export function hostKindAt(text: string, start: number, end: number): HostKind | undefined {
+  const length = end - start;
+  if (length <= 0 || length > MAX_HOST_LENGTH) return undefined;
+  if (text.charCodeAt(start) === 0x5b) {
+    if (text.charCodeAt(end - 1) !== 0x5d) return undefined;
+    return isIPv6(text.slice(start + 1, end - 1)) ? HostKind.IPv6 : undefined;
   }
   let numericOnly = true;
   let labelLength = 0;
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c >= 256 || (CHAR_CLASS[c]! & HOSTNAME) === 0) return undefined;
     if (c === 0x2e) {
       if (labelLength === 0) return undefined;
@@ -41,8 +50,36 @@ export function hostKind(host: string): HostKind | undefined {
     labelLength++;
     if (c < 0x30 || c > 0x39) numericOnly = false;
   }
-  if (numericOnly) return isIPv4(host) ? HostKind.IPv4 : undefined;
+  if (numericOnly) return isIPv4At(text, start, end) ? HostKind.IPv4 : undefined;
   return HostKind.Hostname;
+}
+
+/**
+ * True if `text[start, end)` is a dotted-quad IPv4 address: exactly what `node:net` `isIPv4`
+ * accepts (four decimal octets 0..255, no leading zeros, nothing else), without its regex.
+ */
+export function isIPv4At(text: string, start: number, end: number): boolean {
+  let octets = 0;
+  let pos = start;
+  for (;;) {
+    const first = text.charCodeAt(pos);
+    if (!(first >= 0x30 && first <= 0x39)) return false;
+    let value = first - 0x30;
+    let digits = 1;
+    pos++;
+    while (pos < end) {
+      const c = text.charCodeAt(pos);
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+      digits++;
+      pos++;
+    }
+    if (digits > 3 || value > 255 || (digits > 1 && first === 0x30)) return false;
+    octets++;
+    if (pos === end) return octets === 4;
+    if (octets === 4 || text.charCodeAt(pos) !== 0x2e) return false;
+    pos++;
+  }
 }
 
 /** True if `text` is an IPv4 address or an IPv6 address, bracketed or not. */

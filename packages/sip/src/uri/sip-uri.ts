@@ -7,11 +7,12 @@
  * Components are held in wire form (escapes kept) so a parsed URI serializes back to the
  * same text; `decodedUser` etc. give the unescaped text.
  */
-import { badUri } from '../errors.ts';
+import { badUri, type SipParseError } from '../errors.ts';
 import { Params, type ParamEntry } from '../syntax/params.ts';
 import {
   escapeUri,
   isEscapedText,
+  isHexCode,
   normalizeEscapes,
   PARAM_CHARS,
   PASSWORD_CHARS,
@@ -19,7 +20,8 @@ import {
   USER_CHARS,
   HEADER_CHARS,
 } from './escape.ts';
-import { hostKind, type HostKind } from './host.ts';
+import { hostKind, hostKindAt, type HostKind } from './host.ts';
+import { CHAR_CLASS, internedAt } from '../syntax/charset.ts';
 
 /**
  * URI parameters: names compare after unescaping and lower-casing (`;%6C%72` is `;lr`),
@@ -192,26 +194,76 @@ export function normalizeComponent(text: string): string {
   return normalizeEscapes(text).toLowerCase();
 }
 
+/** True if `c` may appear unescaped in a URI component of class `allowed` (see `escape.ts`). */
+function isAllowed(c: number, allowed: number): boolean {
+  return c < 256 && (CHAR_CLASS[c]! & allowed) !== 0;
+}
+
+/** True if `text[at]` and `text[at + 1]` are hex digits (the tail of an `escaped`). */
+function isHexPair(text: string, at: number): boolean {
+  return isHexCode(text.charCodeAt(at)) && isHexCode(text.charCodeAt(at + 1));
+}
+
+/**
+ * End of the run of `allowed` chars and `%XX` escapes from `pos`, stopping at the first other
+ * char (or `end`); -1 if a malformed escape comes first. The one-pass form of
+ * {@link isEscapedText}: a component is valid when the run reaches its delimiter.
+ */
+function escapedRun(text: string, pos: number, end: number, allowed: number): number {
+  let at = pos;
+  while (at < end) {
+    const c = text.charCodeAt(at);
+    if (c === 0x25) {
+      if (!isHexPair(text, at + 1)) return -1;
+      at += 3;
+    } else if (isAllowed(c, allowed)) at++;
+    else break;
+  }
+  return at;
+}
+
+/** Interned names of the URI parameters the stack reads, so parsing them allocates nothing. */
+const COMMON_URI_PARAMS = ['transport', 'lr', 'user', 'maddr', 'ttl', 'method', 'ob', 'gr'];
+
+function uriParamName(text: string, start: number, end: number): string {
+  return internedAt(text, start, end, COMMON_URI_PARAMS);
+}
+
+/** The error for a URI that is `text[uriStart, end)` (in place inside a header value, or the whole of `text`). */
+function uriFailure(detail: string, text: string, uriStart: number, end: number): SipParseError {
+  return badUri(detail, uriStart === 0 && end === text.length ? text : text.slice(uriStart, end));
+}
+
 /**
  * Parses the part of a sip:/sips: URI after the colon. `text` is the whole URI (for errors);
- * `start` is the offset just past `sip:`/`sips:`.
+ * `start` is the offset just past `sip:`/`sips:`; `uriStart` and `end` bound the
+ * URI when it is read in place from a longer text (a header value). One pass: every component is checked where
+ * it lies and cut out once (the host is classified in place by {@link hostKindAt}).
  */
-export function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: number): SipUri {
-  const end = text.length;
+export function parseSipUriBody(
+  text: string,
+  scheme: 'sip' | 'sips',
+  start: number,
+  end = text.length,
+  uriStart = 0,
+): SipUri {
   let pos = start;
   let user: string | undefined;
   let password: string | undefined;
   // user and password cannot hold a raw "@" (§25.1), so the first "@" ends the userinfo even
   // though user may contain ";" and "?" (RFC 4475 §3.1.1.9 semiuri, §3.1.1.2 intmeth).
-  const at = text.indexOf('@', pos);
-  if (at >= 0) {
-    const userinfo = text.slice(pos, at);
-    const colon = userinfo.indexOf(':');
-    user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    if (!isEscapedText(user, USER_CHARS)) throw badUri('bad user part', text);
-    if (colon >= 0) {
-      password = userinfo.slice(colon + 1);
-      if (password.length > 0 && !isEscapedText(password, PASSWORD_CHARS)) throw badUri('bad password', text);
+  let at = pos;
+  while (at < end && text.charCodeAt(at) !== 0x40) at++;
+  if (at < end) {
+    // user = 1*( unreserved / escaped / user-unreserved ), up to ":" (not a user char) or "@".
+    const userEnd = escapedRun(text, pos, at, USER_CHARS);
+    const colon = userEnd >= 0 && userEnd < at && text.charCodeAt(userEnd) === 0x3a;
+    if (userEnd <= pos || (userEnd < at && !colon)) throw uriFailure('bad user part', text, uriStart, end);
+    user = text.slice(pos, userEnd);
+    if (colon) {
+      const passwordEnd = escapedRun(text, userEnd + 1, at, PASSWORD_CHARS);
+      if (passwordEnd !== at) throw uriFailure('bad password', text, uriStart, end);
+      password = text.slice(userEnd + 1, at);
     }
     pos = at + 1;
   }
@@ -219,7 +271,7 @@ export function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: num
   let hostEnd: number;
   if (text.charCodeAt(pos) === 0x5b) {
     hostEnd = text.indexOf(']', pos);
-    if (hostEnd < 0) throw badUri('unterminated IPv6 reference', text);
+    if (hostEnd < 0 || hostEnd >= end) throw uriFailure('unterminated IPv6 reference', text, uriStart, end);
     hostEnd++;
   } else {
     hostEnd = pos;
@@ -229,43 +281,56 @@ export function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: num
       hostEnd++;
     }
   }
+  if (hostKindAt(text, pos, hostEnd) === undefined) throw uriFailure('bad host', text, uriStart, end);
   const host = text.slice(pos, hostEnd);
-  if (hostKind(host) === undefined) throw badUri('bad host', text);
   pos = hostEnd;
   let port: number | undefined;
   if (text.charCodeAt(pos) === 0x3a) {
     pos++;
     const portStart = pos;
-    while (pos < end && text.charCodeAt(pos) >= 0x30 && text.charCodeAt(pos) <= 0x39) pos++;
-    if (pos === portStart || pos - portStart > 5) throw badUri('bad port', text);
-    port = Number(text.slice(portStart, pos));
-    if (port > 65535) throw badUri('port out of range', text);
+    let value = 0;
+    while (pos < end) {
+      const c = text.charCodeAt(pos);
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+      pos++;
+    }
+    if (pos === portStart || pos - portStart > 5) throw uriFailure('bad port', text, uriStart, end);
+    if (value > 65535) throw uriFailure('port out of range', text, uriStart, end);
+    port = value;
   }
   const params: ParamEntry[] = [];
   while (pos < end && text.charCodeAt(pos) === 0x3b) {
     pos++;
-    let stop = pos;
-    while (stop < end && text.charCodeAt(stop) !== 0x3b && text.charCodeAt(stop) !== 0x3f) stop++;
-    let eq = text.indexOf('=', pos);
-    if (eq >= stop) eq = -1;
-    const name = text.slice(pos, eq < 0 ? stop : eq);
-    const value = eq < 0 ? null : text.slice(eq + 1, stop);
-    if (!isEscapedText(name, PARAM_CHARS) || (value !== null && !isEscapedText(value, PARAM_CHARS))) {
-      throw badUri('bad URI parameter', text);
+    // pname = 1*paramchar, pvalue = 1*paramchar; "=" is not a paramchar, so each run must end
+    // exactly at the next delimiter ("=" after the name, ";" or "?" or the end after each).
+    const nameEnd = escapedRun(text, pos, end, PARAM_CHARS);
+    if (nameEnd <= pos) throw uriFailure('bad URI parameter', text, uriStart, end);
+    const name = uriParamName(text, pos, nameEnd);
+    let value: string | null = null;
+    let stop = nameEnd;
+    if (text.charCodeAt(nameEnd) === 0x3d) {
+      stop = escapedRun(text, nameEnd + 1, end, PARAM_CHARS);
+      if (stop <= nameEnd + 1) throw uriFailure('bad URI parameter', text, uriStart, end);
+      value = text.slice(nameEnd + 1, stop);
+    }
+    if (stop < end) {
+      const c = text.charCodeAt(stop);
+      if (c !== 0x3b && c !== 0x3f) throw uriFailure('bad URI parameter', text, uriStart, end);
     }
     params.push({ name, value });
     pos = stop;
   }
   const headers: UriHeader[] = [];
   if (pos < end) {
-    if (text.charCodeAt(pos) !== 0x3f) throw badUri('unexpected character', text);
-    for (const part of text.slice(pos + 1).split('&')) {
+    if (text.charCodeAt(pos) !== 0x3f) throw uriFailure('unexpected character', text, uriStart, end);
+    for (const part of text.slice(pos + 1, end).split('&')) {
       const eq = part.indexOf('=');
-      if (eq < 0) throw badUri('URI header without "="', text);
+      if (eq < 0) throw uriFailure('URI header without "="', text, uriStart, end);
       const name = part.slice(0, eq);
       const value = part.slice(eq + 1);
       if (!isEscapedText(name, HEADER_CHARS) || (value.length > 0 && !isEscapedText(value, HEADER_CHARS))) {
-        throw badUri('bad URI header', text);
+        throw uriFailure('bad URI header', text, uriStart, end);
       }
       headers.push({ name, value });
     }

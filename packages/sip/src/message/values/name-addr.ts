@@ -10,11 +10,12 @@
  * brackets" (§20.10): without brackets, `;` starts the header parameters.
  */
 import { badHeader, SipParseError } from '../../errors.ts';
-import { CHAR_CLASS, TOKEN } from '../../syntax/charset.ts';
-import { parseParams, type Params } from '../../syntax/params.ts';
+import { CHAR_CLASS, hasWordAt, TOKEN } from '../../syntax/charset.ts';
+import { parseParams, parsePlainParams, type Params } from '../../syntax/params.ts';
 import { quote, splitList, ValueScanner } from '../../syntax/scanner.ts';
-import { parseUri, type Uri } from '../../uri/uri.ts';
-import { unfold, type HeaderField } from '../headers.ts';
+import { parseSipUriBody, type SipUri } from '../../uri/sip-uri.ts';
+import { MAX_URI_LENGTH, parseUri, type Uri } from '../../uri/uri.ts';
+import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
 
 /** A parsed name-addr or addr-spec with its header parameters. */
 export interface NameAddr {
@@ -147,6 +148,72 @@ function unquoteDisplay(raw: string): string {
   return inner.indexOf('\\') < 0 ? inner : inner.replace(/\\([\s\S])/g, '$1');
 }
 
+/**
+ * The common shapes `[token *(SP token) SP] <sip:...>;params` and `"quoted" <sip:...>;params`
+ * read in place from `text[start, end)` (a header section; see `WireField.text`): the display
+ * name, the bracketed sip/sips URI (checked as it is cut out) and plain parameters in one pass.
+ * Returns undefined for anything else, or anything wrong: {@link parseNameAddr} then reads the
+ * value with the full grammar and makes the error. For the text it accepts, the result is the
+ * one parseNameAddr gives.
+ */
+function readNameAddrInPlace(text: string, start: number, end: number): NameAddr | undefined {
+  let pos = start;
+  let displayName: string | undefined;
+  const first = text.charCodeAt(pos);
+  if (first === 0x22) {
+    // quoted-string without quoted-pairs or controls: its inner text is the display name.
+    pos++;
+    while (pos < end) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || c >= 0x7f) return undefined;
+      pos++;
+    }
+    if (pos >= end) return undefined;
+    displayName = text.slice(start + 1, pos);
+    pos++;
+    while (pos < end && text.charCodeAt(pos) === 0x20) pos++;
+    if (pos >= end || text.charCodeAt(pos) !== 0x3c) return undefined;
+  } else if (first !== 0x3c) {
+    // *(token SP): single spaces only, so nothing needs folding.
+    while (pos < end) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x20) {
+        if (text.charCodeAt(pos + 1) === 0x20) return undefined;
+      } else if (!isTokenCode(c)) break;
+      pos++;
+    }
+    if (pos >= end || text.charCodeAt(pos) !== 0x3c) return undefined;
+    let nameEnd = pos;
+    if (text.charCodeAt(nameEnd - 1) === 0x20) nameEnd--;
+    displayName = text.slice(start, nameEnd);
+  }
+  // LAQUOT addr-spec RAQUOT, the addr-spec a sip/sips URI without surrounding whitespace.
+  const uriStart = pos + 1;
+  let close = uriStart;
+  while (close < end && text.charCodeAt(close) !== 0x3e) close++;
+  if (close >= end || close - uriStart > MAX_URI_LENGTH || text.charCodeAt(close - 1) <= 0x20) return undefined;
+  let uri: SipUri;
+  try {
+    if (hasWordAt(text, uriStart, 'sip:')) uri = parseSipUriBody(text, 'sip', uriStart + 4, close, uriStart);
+    else if (hasWordAt(text, uriStart, 'sips:')) uri = parseSipUriBody(text, 'sips', uriStart + 5, close, uriStart);
+    else return undefined;
+  } catch {
+    return undefined;
+  }
+  const params = parsePlainParams(text, close + 1, end);
+  if (params === undefined) return undefined;
+  return { displayName, uri, params };
+}
+
+/** A name-addr value read in place when the field allows it (see {@link readNameAddrInPlace}), else undefined. */
+function nameAddrInPlace(field: HeaderField): NameAddr | undefined {
+  const text = inPlaceText(field);
+  if (text === undefined || field.raw.indexOf(',') >= 0) return undefined;
+  const at = (field as WireField).at!;
+  return readNameAddrInPlace(text, at, at + field.raw.length);
+}
+
 /** Parses a single-valued name-addr header (From, To, Refer-To, Referred-By). */
 export function parseSingleNameAddr(fields: HeaderField[], header: string): NameAddr | undefined {
   if (fields.length === 0) return undefined;
@@ -155,7 +222,7 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
 
 /** Parses From or To (adds `tag`). */
 export function parseFromTo(fields: HeaderField[], header: string): FromTo | undefined {
-  const value = parseSingleNameAddr(fields, header);
+  const value = (fields.length === 0 ? undefined : nameAddrInPlace(fields[0]!)) ?? parseSingleNameAddr(fields, header);
   if (value === undefined) return undefined;
   const tag = value.params.get('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
@@ -170,6 +237,11 @@ export function parseFromTo(fields: HeaderField[], header: string): FromTo | und
 export function parseNameAddrList(fields: HeaderField[], header: string): NameAddr[] {
   const out: NameAddr[] = [];
   for (const field of fields) {
+    const inPlace = nameAddrInPlace(field);
+    if (inPlace !== undefined) {
+      out.push(inPlace);
+      continue;
+    }
     for (const part of splitList(unfold(field.raw))) {
       if (part.trim().length === 0) throw badHeader(header, 'empty list element');
       out.push(parseNameAddr(part, header));

@@ -3,6 +3,7 @@
  * Min-Expires §20.23), RSeq and RAck (RFC 3262 §7).
  */
 import { badHeader, SipErrorCode, SipParseError } from '../../errors.ts';
+import { CHAR_CLASS, internedAt, TOKEN } from '../../syntax/charset.ts';
 import { ValueScanner } from '../../syntax/scanner.ts';
 import { unfold, type HeaderField } from '../headers.ts';
 
@@ -51,12 +52,62 @@ function first(fields: HeaderField[]): string | undefined {
 }
 
 /**
+ * The common shape `1*DIGIT SP token`, with at most 10 digits below 2**31; undefined for
+ * anything else, which {@link parseCSeq} then reads with the full grammar (same result for
+ * the text this accepts). Common methods come back interned.
+ */
+function parseCommonCSeq(text: string): CSeq | undefined {
+  let seq = 0;
+  let pos = 0;
+  const length = text.length;
+  while (pos < length) {
+    const c = text.charCodeAt(pos);
+    if (c < 0x30 || c > 0x39) break;
+    seq = seq * 10 + (c - 0x30);
+    pos++;
+  }
+  if (pos === 0 || pos > 10 || seq > 0x7fffffff || pos + 1 >= length || text.charCodeAt(pos) !== 0x20) return undefined;
+  const methodStart = ++pos;
+  while (pos < length) {
+    const c = text.charCodeAt(pos);
+    if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) return undefined;
+    pos++;
+  }
+  return { seq, method: methodName(text, methodStart) };
+}
+
+/** `text.slice(start)`, interned when it is a common method. */
+function methodName(text: string, start: number): string {
+  return internedAt(text, start, text.length, METHODS);
+}
+
+/** Methods as written by nearly every peer. */
+const METHODS = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'PRACK',
+  'UPDATE',
+  'INFO',
+  'MESSAGE',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'PUBLISH',
+];
+
+/**
  * CSeq = 1*DIGIT LWS Method. §8.1.1.5: the number "MUST be expressible as a 32-bit unsigned
  * integer and MUST be less than 2**31" (RFC 4475 §3.1.2.4 scalar02, §3.1.2.5 scalarlg).
  */
 export function parseCSeq(fields: HeaderField[]): CSeq | undefined {
   const text = first(fields);
   if (text === undefined) return undefined;
+  const common = parseCommonCSeq(text);
+  if (common !== undefined) return common;
   const scanner = new ValueScanner(text, 'CSeq');
   scanner.skipSws();
   const seq = boundedNumber(digitsAt(scanner, 'sequence number'), 0x7fffffff);

@@ -8,13 +8,13 @@
  * SLASH and COLON are SWS-wrapped, so `SIP  /   2.0\r\n /UDP` is one sent-protocol
  * (RFC 4475 §3.1.1.1 wsinv).
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { badHeader } from '../../errors.ts';
-import { CHAR_CLASS, HOSTNAME, TOKEN } from '../../syntax/charset.ts';
-import { parseParams, type Params } from '../../syntax/params.ts';
+import { CHAR_CLASS, hasWordAt, HOSTNAME, internedAt, TOKEN } from '../../syntax/charset.ts';
+import { parseParams, parsePlainParams, type Params } from '../../syntax/params.ts';
 import { splitList, unquote, ValueScanner } from '../../syntax/scanner.ts';
-import { hostKind } from '../../uri/host.ts';
-import { unfold, type HeaderField } from '../headers.ts';
+import { hostKind, hostKindAt, isIPv4At } from '../../uri/host.ts';
+import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
 
 /** One Via value. */
 export interface Via {
@@ -65,36 +65,37 @@ function readPort(scanner: ValueScanner): number {
 const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
 
 /**
- * The common shape `SIP/2.0/UDP host[:port];params` (no whitespace but the one SP, no IPv6),
- * read in one pass; undefined for anything else, which {@link parseViaValue} then reads with
- * the full grammar. Both paths give the same result for the text this one accepts.
+ * The common shape `SIP/2.0/UDP host[:port];params` (no whitespace but the one SP, no IPv6)
+ * in `text[start, end)`, read in one pass; undefined for anything else, which
+ * {@link parseViaValue} then reads with the full grammar. Both paths give the same result
+ * for the text this one accepts. `inPlace`: `text` is a whole header section, so parameters
+ * written another way also go to the full grammar (its errors give offsets into the value).
  */
-function parseCommonVia(text: string): Via | undefined {
-  if (!text.startsWith('SIP/2.0/')) return undefined;
-  const length = text.length;
-  let pos = 8;
-  while (pos < length) {
+function parseCommonVia(text: string, start: number, end: number, inPlace: boolean): Via | undefined {
+  if (!hasWordAt(text, start, 'SIP/2.0/')) return undefined;
+  const transportStart = start + 8;
+  let pos = transportStart;
+  while (pos < end) {
     const c = text.charCodeAt(pos);
     if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
     pos++;
   }
-  if (pos === 8 || text.charCodeAt(pos) !== 0x20) return undefined;
-  let transport: string | undefined;
-  for (const known of TRANSPORTS) if (known.length === pos - 8 && text.startsWith(known, 8)) transport = known;
-  transport ??= text.slice(8, pos).toUpperCase();
+  if (pos === transportStart || pos >= end || text.charCodeAt(pos) !== 0x20) return undefined;
+  let transport = internedAt(text, transportStart, pos, TRANSPORTS);
+  if (transport !== TRANSPORTS[0] && TRANSPORTS.indexOf(transport) < 0) transport = transport.toUpperCase();
   const hostStart = ++pos;
-  while (pos < length) {
+  while (pos < end) {
     const c = text.charCodeAt(pos);
     if (c >= 128 || (CHAR_CLASS[c]! & HOSTNAME) === 0) break;
     pos++;
   }
+  if (hostKindAt(text, hostStart, pos) === undefined) return undefined;
   const host = text.slice(hostStart, pos);
-  if (hostKind(host) === undefined) return undefined;
   let port: number | undefined;
-  if (text.charCodeAt(pos) === 0x3a) {
+  if (pos < end && text.charCodeAt(pos) === 0x3a) {
     const portStart = ++pos;
     let value = 0;
-    while (pos < length) {
+    while (pos < end) {
       const c = text.charCodeAt(pos);
       if (c < 0x30 || c > 0x39) break;
       value = value * 10 + (c - 0x30);
@@ -103,14 +104,15 @@ function parseCommonVia(text: string): Via | undefined {
     if (pos === portStart || pos - portStart > 5 || value > 65535) return undefined;
     port = value;
   }
-  const next = text.charCodeAt(pos);
-  if (pos < length && next !== 0x3b) return undefined;
-  return finishVia('SIP', '2.0', transport, host, port, parseParams(new ValueScanner(text, 'Via', pos)));
+  if (pos < end && text.charCodeAt(pos) !== 0x3b) return undefined;
+  const params = inPlace ? parsePlainParams(text, pos, end) : parseParams(new ValueScanner(text, 'Via', pos));
+  if (params === undefined) return undefined;
+  return finishVia('SIP', '2.0', transport, host, port, params);
 }
 
 /** Parses one via-parm. */
 export function parseViaValue(text: string): Via {
-  const common = parseCommonVia(text);
+  const common = parseCommonVia(text, 0, text.length, false);
   if (common !== undefined) return common;
   const scanner = new ValueScanner(text, 'Via');
   scanner.skipSws();
@@ -156,38 +158,77 @@ function finishVia(
   let rportText: string | null | undefined;
   let maddr: string | null | undefined;
   let ttlText: string | null | undefined;
-  for (const entry of params.entries) {
-    const name = entry.name.length <= 8 ? entry.name.toLowerCase() : '';
-    const value = entry.value === null ? null : unquote(entry.value);
-    if (name === 'branch') branch = branch === undefined ? value : branch;
-    else if (name === 'received') received = received === undefined ? value : received;
-    else if (name === 'rport') rportText = rportText === undefined ? value : rportText;
-    else if (name === 'maddr') maddr = maddr === undefined ? value : maddr;
-    else if (name === 'ttl') ttlText = ttlText === undefined ? value : ttlText;
+  const entries = params.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    // Names are tokens (ASCII), so only one with an upper-case letter needs lower-casing.
+    const name = entry.name.length <= 8 ? asciiLower(entry.name) : '';
+    if (name === 'branch') branch = branch === undefined ? wireValue(entry.value) : branch;
+    else if (name === 'received') received = received === undefined ? wireValue(entry.value) : received;
+    else if (name === 'rport') rportText = rportText === undefined ? wireValue(entry.value) : rportText;
+    else if (name === 'maddr') maddr = maddr === undefined ? wireValue(entry.value) : maddr;
+    else if (name === 'ttl') ttlText = ttlText === undefined ? wireValue(entry.value) : ttlText;
   }
   if (branch === null) throw badHeader('Via', 'branch without a value');
-  if (received === null || (received !== undefined && !isIPv4(received) && !isIPv6(received.replace(/^\[|\]$/g, '')))) {
+  if (
+    received === null ||
+    (received !== undefined && !isIPv4At(received, 0, received.length) && !isIPv6(received.replace(/^\[|\]$/g, '')))
+  ) {
     throw badHeader('Via', 'received is not an IP address');
   }
   let rport: number | null | undefined;
   if (rportText === null) rport = null;
   else if (rportText !== undefined) {
-    if (!/^\d{1,5}$/.test(rportText) || Number(rportText) > 65535) throw badHeader('Via', 'bad rport');
+    if (!isShortNumber(rportText, 5) || Number(rportText) > 65535) throw badHeader('Via', 'bad rport');
     rport = Number(rportText);
   }
   if (maddr === null || (maddr !== undefined && hostKind(maddr) === undefined)) throw badHeader('Via', 'bad maddr');
   let ttl: number | undefined;
   if (ttlText !== undefined) {
-    if (ttlText === null || !/^\d{1,3}$/.test(ttlText) || Number(ttlText) > 255) throw badHeader('Via', 'bad ttl');
+    if (ttlText === null || !isShortNumber(ttlText, 3) || Number(ttlText) > 255) throw badHeader('Via', 'bad ttl');
     ttl = Number(ttlText);
   }
   return { protocolName, protocolVersion, transport, host, port, params, branch, received, rport, maddr, ttl };
+}
+
+/** The text of a wire value: unquoted; null for a flag. */
+function wireValue(value: string | null): string | null {
+  return value === null ? null : unquote(value);
+}
+
+/** `name` lower-cased; the same string when it has no upper-case ASCII letter (no allocation). */
+function asciiLower(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
+  }
+  return name;
+}
+
+/** `/^\d{1,max}$/` without the regex. */
+function isShortNumber(text: string, max: number): boolean {
+  if (text.length === 0 || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** Parses every Via value of every Via field, top first; empty list elements are errors (RFC 4475 §3.1.2.1). */
 export function parseVias(fields: HeaderField[]): Via[] {
   const out: Via[] = [];
   for (const field of fields) {
+    // One value written the common way is read in place; anything else through the grammar.
+    const text = inPlaceText(field);
+    if (text !== undefined && field.raw.length > 0 && field.raw.indexOf(',') < 0) {
+      const at = (field as WireField).at!;
+      const via = parseCommonVia(text, at, at + field.raw.length, true);
+      if (via !== undefined) {
+        out.push(via);
+        continue;
+      }
+    }
     for (const part of splitList(unfold(field.raw))) {
       if (part.trim().length === 0) throw badHeader('Via', 'empty list element');
       out.push(parseViaValue(part));
