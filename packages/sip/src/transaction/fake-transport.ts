@@ -54,6 +54,8 @@ export class FakeTransport implements TransportLayer {
   readonly protocol: TransportProtocol;
   #failures = 0;
   #failure: TransportFailure['code'] = 'SEND_FAILED';
+  /** Connections retained now (by transactions), with their counts. */
+  readonly retained = new Map<string, number>();
 
   /** @param protocol the protocol of the peer (and of injected messages) */
   constructor(clock: Clock, protocol: TransportProtocol = 'udp') {
@@ -93,6 +95,18 @@ export class FakeTransport implements TransportLayer {
     this.sent.push({ message, target, at: this.#clock.now(), wire });
     const connectionId = target.connectionId ?? (isReliable(target.destination.protocol) ? 'conn-1' : null);
     return Promise.resolve({ local: this.local, destination: target.destination, connectionId });
+  }
+
+  retainConnection(connectionId: string): () => void {
+    this.retained.set(connectionId, (this.retained.get(connectionId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.retained.get(connectionId) ?? 1) - 1;
+      if (left === 0) this.retained.delete(connectionId);
+      else this.retained.set(connectionId, left);
+    };
   }
 
   localAddressFor(destination: TransportAddress): TransportAddress {

@@ -5,6 +5,7 @@
  * (§9.2) and merged requests (§8.2.2.2) itself, and runs the UAS core's 2xx retransmission
  * (§13.3.1.4). Terminated transactions leave at once; a cap bounds the live ones.
  */
+import { authorizeCancel } from '../auth/cancel-ack.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { SipParseError } from '../errors.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
@@ -48,6 +49,13 @@ export interface TransactionLayerOptions {
   timers?: Partial<TimerConfig>;
   /** Cap on live transactions; beyond it new requests get 503 and `sendRequest` throws. Default 16384. */
   maxTransactions?: number;
+  /**
+   * Finishes a CANCEL built by {@link TransactionLayer.cancel} before it is sent. Default
+   * `authorizeCancel`: the CANCEL carries the INVITE's Authorization and Proxy-Authorization
+   * (§22.1: a CANCEL cannot be challenged and resubmitted, so proxies that authenticated the
+   * INVITE must find the same credentials on it).
+   */
+  prepareCancel?: (cancel: SipRequest, invite: SipRequest) => void;
 }
 
 /** Options of {@link TransactionLayer.retransmit2xx}. */
@@ -73,6 +81,7 @@ export class TransactionLayer implements TransportUser {
   >();
   readonly #hooks: ServerTransactionHooks;
   readonly #reportError: (error: unknown) => void;
+  readonly #prepareCancel: (cancel: SipRequest, invite: SipRequest) => void;
 
   /** @param options transport, user, clock, timers, maxTransactions */
   constructor(options: TransactionLayerOptions) {
@@ -81,6 +90,7 @@ export class TransactionLayer implements TransportUser {
     this.#clock = options.clock ?? systemClock;
     this.#timers = resolveTimerConfig(options.timers);
     this.#max = options.maxTransactions ?? DEFAULT_MAX_TRANSACTIONS;
+    this.#prepareCancel = options.prepareCancel ?? authorizeCancel;
     this.#reportError = (error) => (this.#user.onError ? this.#user.onError(error) : rethrowLater(error));
     this.#hooks = {
       onFailure: (error, transaction) => this.#user.onServerTransactionError?.(error, transaction),
@@ -179,6 +189,7 @@ export class TransactionLayer implements TransportUser {
     }
     if (!invite.cancellable) return undefined;
     const cancel = invite.createCancel(reason);
+    this.#prepareCancel(cancel, invite.request);
     return this.sendRequest(
       cancel,
       { destination: invite.target.destination, connectionId: invite.connectionId },

@@ -103,6 +103,8 @@ export abstract class TransactionMachine<
   #busy = false;
   #target: SendTarget;
   #connectionId: string | null;
+  /** The connection retained from idle close while this transaction lives, and its release. */
+  #retained: { connectionId: string; release: () => void } | undefined;
 
   protected constructor(options: MachineOptions<State, Event, Context, Notice>) {
     this.#state = options.initial;
@@ -113,6 +115,7 @@ export abstract class TransactionMachine<
     this.#target = options.target;
     this.#reportError = options.reportError;
     this.#connectionId = options.target.connectionId ?? null;
+    this.#retain();
   }
 
   /** The current state (RFC 3261 §17 names, lower-case). */
@@ -148,6 +151,7 @@ export abstract class TransactionMachine<
   /** Records (or forgets, with null) the connection this transaction uses. */
   protected setConnection(connectionId: string | null): void {
     this.#connectionId = connectionId;
+    this.#retain();
   }
 
   /** Where this transaction sends. */
@@ -216,7 +220,10 @@ export abstract class TransactionMachine<
 
   /** A send completed (subclasses may record the connection). */
   protected sent(result: SendResult): void {
-    if (result.connectionId !== null) this.#connectionId = result.connectionId;
+    if (result.connectionId !== null) {
+      this.#connectionId = result.connectionId;
+      this.#retain();
+    }
     if (!this.reliable && isReliable(result.destination.protocol))
       this.dispatch({ type: 'reliable' } as MachineEvent as Event);
   }
@@ -289,10 +296,29 @@ export abstract class TransactionMachine<
     );
   }
 
+  /**
+   * Keeps the connection in use (TCP, TLS, WS: only they have connection ids) from being closed
+   * as idle for as long as this transaction lives (§18: a response or retransmission must find
+   * it open); the previous connection, if another, is released. Nothing once terminated.
+   */
+  #retain(): void {
+    const connectionId = this.terminated ? null : this.#connectionId;
+    if (this.#retained?.connectionId === connectionId) return;
+    this.#retained?.release();
+    this.#retained = undefined;
+    if (connectionId === null || this.#transport.retainConnection === undefined) return;
+    try {
+      this.#retained = { connectionId, release: this.#transport.retainConnection(connectionId) };
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
   #enter(state: State): void {
     this.#state = state;
     for (const handle of this.#timers.values()) this.#clock.clearTimeout(handle);
     this.#timers.clear();
+    this.#retain(); // terminated: releases the connection
     for (const listener of this.#terminatedListeners.splice(0)) {
       try {
         listener();
