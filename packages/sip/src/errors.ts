@@ -124,7 +124,11 @@ export class SipParseError extends Error {
 }
 
 /** Shorthand for the common 400 case: a header whose value breaks its grammar. */
-export function badHeader(header: string, detail: string, code: SipErrorCode = SipErrorCode.InvalidHeaderValue): SipParseError {
+export function badHeader(
+  header: string,
+  detail: string,
+  code: SipErrorCode = SipErrorCode.InvalidHeaderValue,
+): SipParseError {
   return new SipParseError(code, `${header}: ${detail}`, {
     status: 400,
     reasonPhrase: `Bad ${header} Header`,
