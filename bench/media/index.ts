@@ -138,7 +138,14 @@ function stream(target: Leg): MediaStreamParams {
   };
 }
 
-async function mediasoupRun(workers: number, calls: number): Promise<Row> {
+/**
+ * How the legs of a call are placed on a pool: `bridge` lets `media.endpoint.bridge` move the
+ * second leg to the first one's worker (least-loaded creation); `hint` creates the second leg with
+ * `colocateWith` (no move).
+ */
+type Placement = 'bridge' | 'hint';
+
+async function mediasoupRun(workers: number, calls: number, placement: Placement = 'bridge'): Promise<Row> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'talkbus-bench-media-'));
   const config = loadConfig({
     env: { TALKBUS_DATA_DIR: dataDir, TALKBUS_LOG_LEVEL: 'error', TALKBUS_NODE_ID: 'bench-media' },
@@ -160,7 +167,8 @@ async function mediasoupRun(workers: number, calls: number): Promise<Row> {
             [`c${id}a`, a],
             [`c${id}b`, b],
           ] as const) {
-            const info = await call(broker, 'media.endpoint.create', { sessionId: name, account: 'bench' });
+            const hint = placement === 'hint' && name.endsWith('b') ? { colocateWith: `c${id}a` } : {};
+            const info = await call(broker, 'media.endpoint.create', { sessionId: name, account: 'bench', ...hint });
             await call(broker, 'media.endpoint.update', { sessionId: name, streams: [stream(state)] });
             state.target = info.audio!.port;
           }
@@ -170,7 +178,8 @@ async function mediasoupRun(workers: number, calls: number): Promise<Row> {
     }
     const { endpoints } = await call(broker, 'media.endpoint.list', {});
     const pids = [...new Set(endpoints.map((endpoint) => endpoint.workerPid))];
-    return row(`mediasoup, ${workers} worker${workers > 1 ? 's' : ''}`, calls, await drive(legs, pids, SECONDS));
+    const label = `mediasoup, ${workers} worker${workers > 1 ? 's' : ''}${workers > 1 ? ` (${placement === 'hint' ? 'colocateWith hint' : 'moved at bridge'})` : ''}`;
+    return row(label, calls, await drive(legs, pids, SECONDS));
   } finally {
     for (const state of legs) state.socket.close();
     await broker.stop();
@@ -225,7 +234,8 @@ function mixerCost(participants: number): {
 
 const rows: Row[] = [];
 for (const calls of CALL_STEPS) rows.push(await mediasoupRun(1, calls));
-rows.push(await mediasoupRun(2, CALL_STEPS.at(-1)!));
+rows.push(await mediasoupRun(2, CALL_STEPS.at(-1)!, 'bridge'));
+rows.push(await mediasoupRun(2, CALL_STEPS.at(-1)!, 'hint'));
 for (const calls of CALL_STEPS) rows.push(await dgramRun(calls));
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);

@@ -15,6 +15,7 @@ import { AudioOutput, WavSink } from './audio-output.ts';
 import { LocalAudioSender, FRAME_SAMPLES, g711LawOf, silenceSource, type AudioSource } from './local-audio.ts';
 import type { PeerStream } from './peer-stream.ts';
 import { DTMF_KEY, codecKey } from './router-codecs.ts';
+import type { WorkerSlot } from './worker-pool.ts';
 
 /** What an endpoint needs from the service around it. */
 export interface EndpointHost {
@@ -55,6 +56,8 @@ export class Endpoint {
   sink: WavSink | undefined;
   negotiatedAt = 0;
   closed = false;
+  /** Set by the core: leaves the worker's load count and SSRC learning. */
+  stopLearning: (() => void) | undefined;
 
   constructor(options: {
     sessionId: string;
@@ -96,6 +99,36 @@ export class Endpoint {
         if (stream.kind === 'audio') await this.wireAudio();
         if (announced !== undefined && params.accepted) await this.adoptProducer(stream, announced, false);
       }
+      await this.applyDirection(stream);
+    }
+  }
+
+  /**
+   * Whether the endpoint may still move to another worker: no RTP has started on it, no SSRC
+   * trial is running, it is in no local mix, and no SRTP (a new transport has a new key, and ours is already in the SDP).
+   */
+  get movable(): boolean {
+    const streams = [this.audio, this.video].filter((stream) => stream !== undefined);
+    return (
+      !this.closed &&
+      !(this.receiver?.mixing ?? false) &&
+      !streams.some((stream) => stream.rtpStarted || stream.trialRunning || stream.address.srtpSuite !== undefined)
+    );
+  }
+
+  /**
+   * Moves every stream to another worker (pool placement: a bridge's legs on one worker need no
+   * `pipeToRouter`), then makes the audio plumbing and the known SSRCs' producers again there.
+   */
+  async moveTo(slot: WorkerSlot): Promise<void> {
+    this.#closeAudioPlumbing();
+    for (const stream of [this.audio, this.video]) {
+      if (!stream) continue;
+      const ssrc = stream.remoteSsrc;
+      await stream.moveTo(slot);
+      stream.remoteSsrc = null;
+      if (stream.kind === 'audio') await this.wireAudio();
+      if (ssrc !== null && stream.params?.accepted) await this.adoptProducer(stream, ssrc, false);
       await this.applyDirection(stream);
     }
   }

@@ -11,6 +11,7 @@ import { AudioDevices } from './devices.ts';
 import { Endpoint } from './endpoint.ts';
 import { FRAME_SAMPLES, toneSource } from './local-audio.ts';
 import { PeerStream } from './peer-stream.ts';
+import { colocate, placeNear } from './placement.ts';
 import { PortAllocator } from './ports.ts';
 import { WorkerPool, type WorkerSlot } from './worker-pool.ts';
 import type { UnroutedPacket } from './worker-log.ts';
@@ -119,6 +120,8 @@ export class MediaCore {
     portMax: number | undefined;
     listenIp: string | undefined;
     announcedAddress: string | undefined;
+    /** Placement hint: the worker of this session's endpoint, when it is alive. */
+    colocateWith?: string | undefined;
   }): Promise<Endpoint> {
     if (this.endpoints.has(options.sessionId)) {
       throw new TalkbusError(
@@ -127,7 +130,10 @@ export class MediaCore {
         { sessionId: options.sessionId },
       );
     }
-    const slot = this.pool.pick();
+    const slot = placeNear(
+      this.pool,
+      options.colocateWith === undefined ? undefined : this.endpoints.get(options.colocateWith),
+    );
     if (!slot) throw new TalkbusError(ErrorCode.MEDIA_WORKER_UNAVAILABLE, 'No mediasoup worker is running');
     const listenIp = options.listenIp ?? this.settings.listenIp;
     const announcedAddress = options.announcedAddress ?? this.settings.announcedAddress;
@@ -176,16 +182,32 @@ export class MediaCore {
     });
     endpoint.inputSource = this.devices.inputSource();
     this.endpoints.set(options.sessionId, endpoint);
-    slot.load++;
-    const learn = (packet: UnroutedPacket) => this.#learn(endpoint, packet);
-    slot.unrouted.add(learn);
-    (endpoint as Endpoint & { stopLearning?: () => void }).stopLearning = () => slot.unrouted.delete(learn);
+    this.#place(endpoint, slot);
     const wav = this.devices.wavPath(options.sessionId);
     if (wav) {
       await mkdir(path.dirname(wav), { recursive: true });
       await endpoint.setSink(wav);
     }
     return endpoint;
+  }
+
+  /** Counts the endpoint on a worker and listens there for its peers' unroutable packets. */
+  #place(endpoint: Endpoint, slot: WorkerSlot): void {
+    slot.load++;
+    const learn = (packet: UnroutedPacket) => this.#learn(endpoint, packet);
+    slot.unrouted.add(learn);
+    endpoint.stopLearning = () => {
+      slot.unrouted.delete(learn);
+      slot.load = Math.max(0, slot.load - 1);
+    };
+  }
+
+  /** See {@link colocate}: moves one endpoint of a bridge to the other's worker when it can. */
+  colocate(endpoint: Endpoint, other: Endpoint): Promise<boolean> {
+    return colocate(endpoint, other, (moving, slot) => {
+      moving.stopLearning?.();
+      this.#place(moving, slot);
+    });
   }
 
   #release(stream: PeerStream): void {
@@ -197,7 +219,7 @@ export class MediaCore {
   async close(sessionId: string): Promise<void> {
     const endpoint = this.get(sessionId);
     this.endpoints.delete(sessionId);
-    (endpoint as Endpoint & { stopLearning?: () => void }).stopLearning?.();
+    endpoint.stopLearning?.();
     const partner = endpoint.bridgedTo;
     endpoint.bridgedTo = undefined;
     if (partner) {
@@ -205,8 +227,6 @@ export class MediaCore {
       await partner.rewireOut().catch(() => undefined);
     }
     for (const mix of this.mixes.values()) if (mix.endpoints.includes(endpoint)) this.stopMix(mix.id);
-    const slot = (endpoint.audio ?? endpoint.video)!.slot;
-    slot.load = Math.max(0, slot.load - 1);
     await endpoint.close();
     for (const stream of [endpoint.audio, endpoint.video]) if (stream) this.#ports.release(stream.address.port);
   }

@@ -55,7 +55,8 @@ function transportKey(params: MediaStreamParams | undefined, rtcpMux: boolean): 
 /** One m-line's transport and the producer of the peer's media. */
 export class PeerStream {
   readonly kind: 'audio' | 'video';
-  readonly slot: WorkerSlot;
+  /** The worker carrying it; changes only through {@link PeerStream.moveTo}. */
+  slot: WorkerSlot;
   readonly #pool: WorkerPool;
   readonly address: StreamAddress;
   router!: types.Router;
@@ -124,6 +125,22 @@ export class PeerStream {
     }
     this.#builtProfile = profileName(profileOf(this.params));
     this.#builtMux = this.rtcpMux;
+  }
+
+  /**
+   * Moves the stream to another worker: a new transport there, on the same port, connected to
+   * the same remote. Its producer and consumers closed with the old transport: the caller makes
+   * them again. Worth it only before RTP starts (a live stream would drop a few packets).
+   */
+  async moveTo(slot: WorkerSlot): Promise<void> {
+    this.#closeTransport();
+    this.slot = slot;
+    this.#connected = false;
+    await this.#build();
+    if (this.params) {
+      await this.#connect(this.params);
+      this.#connected = true;
+    }
   }
 
   /** Our SRTP key, when SRTP is on. */
