@@ -38,7 +38,13 @@ export interface SessionNode {
 
 /** Starts a node. `calls` shortens call timers. */
 export async function startSessionNode(
-  options: { nodeID?: string; calls?: Partial<CallConfig>; env?: Record<string, string> } = {},
+  options: {
+    nodeID?: string;
+    calls?: Partial<CallConfig>;
+    env?: Record<string, string>;
+    /** Only the session service (a node that routes actions to the calls' home node). */
+    sessionOnly?: boolean;
+  } = {},
 ): Promise<SessionNode> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'talkbus-session-'));
   const config = loadConfig({
@@ -58,11 +64,13 @@ export async function startSessionNode(
     },
   });
   const broker = createBroker(config, { registry: { stopDelay: 0 } });
-  broker.createService(createProfileService({ config }));
-  broker.createService(createRegistrarClientService({ config }));
-  broker.createService(createMediaService({ config, settings: { workers: 1 } }));
+  if (!options.sessionOnly) {
+    broker.createService(createProfileService({ config }));
+    broker.createService(createRegistrarClientService({ config }));
+    broker.createService(createMediaService({ config, settings: { workers: 1 } }));
+  }
   broker.createService(createSessionService({ config, ...(options.calls ? { calls: options.calls } : {}) }));
-  broker.createService(createImService({ config }));
+  if (!options.sessionOnly) broker.createService(createImService({ config }));
   const events: SeenEvent[] = [];
   const waiters = new Set<() => void>();
   broker.createService({
@@ -114,8 +122,13 @@ export async function startSessionNode(
     },
     async account(name, values) {
       await broker.call('profile.create', { account: name });
-      await broker.call('profile.open', { account: name });
-      await broker.call('profile.set', { account: name, values });
+      await node.call('profile.open', { account: name });
+      // Test files run in parallel processes: each takes its own RTP port window.
+      const window = 20000 + (process.pid % 90) * 100;
+      await broker.call('profile.set', {
+        account: name,
+        values: { mediaPortMin: window, mediaPortMax: window + 99, ...values },
+      });
       await broker.call('registrar-client.start', { account: name });
       const from = events.length;
       await broker.call('registrar-client.login', { account: name });
