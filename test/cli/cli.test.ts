@@ -35,6 +35,10 @@ describe('talkbus command', () => {
     }
     const act = await runTalkbus(['act', '--help']);
     assert.match(act.stdout, /profile\.create/);
+    // start --help names every service the build has (its list is written out so help stays fast).
+    const start = await runTalkbus(['start', '--help']);
+    const { serviceFactories } = await import('@talkbus/cli');
+    for (const name of Object.keys(serviceFactories)) assert.match(start.stdout, new RegExp(`\\b${name}\\b`), name);
   });
 
   test('a bad command line exits 2 and says what to do', async () => {

@@ -2,8 +2,7 @@
  * How a CLI command reaches talkbus: over NATS to a running cluster (a service-less client
  * node), or, without a transporter, an embedded node with every service on the data directory.
  */
-import { loadConfig, startNode, type TalkbusConfig, type TalkbusNode } from '@talkbus/runtime';
-import { serviceFactories } from './services.ts';
+import { loadConfig, startNode, type ServiceFactory, type TalkbusConfig, type TalkbusNode } from '@talkbus/runtime';
 
 /** Config overrides from the shared connection flags. */
 export function configFromFlags(
@@ -34,13 +33,22 @@ export async function connect(config: TalkbusConfig, actions?: string[]): Promis
     log: { ...config.log, level: process.env.TALKBUS_LOG_LEVEL ? config.log.level : 'warn' },
   };
   if (config.transporter) {
-    return startNode({ ...quiet, services: [] }, serviceFactories);
+    return startNode({ ...quiet, services: [] }, {});
   }
+  const serviceFactories = await loadServiceFactories();
   if (actions && !config.services) {
     const services = [...new Set(actions.map(serviceOf))].filter((name) => serviceFactories[name]);
     return startNode({ ...quiet, services }, serviceFactories);
   }
   return startNode(quiet, serviceFactories);
+}
+
+/**
+ * The services, loaded only when a command runs them: importing them pulls in mediasoup, the SIP
+ * stack and LevelDB, which `--help` or a command over NATS does not need.
+ */
+export async function loadServiceFactories(): Promise<Record<string, ServiceFactory>> {
+  return (await import('./services.ts')).serviceFactories;
 }
 
 /** The service an action belongs to (`profile.contacts.add` → `profile`). */

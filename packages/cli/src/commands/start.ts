@@ -3,8 +3,7 @@
  * Moleculer's REPL when attached to a terminal.
  */
 import { startNode, stopOnSignals } from '@talkbus/runtime';
-import { configFromFlags } from '../connect.ts';
-import { serviceFactories } from '../services.ts';
+import { configFromFlags, loadServiceFactories } from '../connect.ts';
 import { connectionHelp, connectionOptions, parse } from '../usage.ts';
 
 export const startHelp = `Usage: talkbus start [options]
@@ -14,7 +13,8 @@ With --transporter it joins a cluster over NATS. On a terminal it opens the REPL
 'actions', 'events', 'call profile.list', 'emit ...'); Ctrl-C or SIGTERM stops it gracefully.
 
 Options:
-  --services a,b,...              services to run (default all: ${Object.keys(serviceFactories).join(', ')};
+  --services a,b,...              services to run (default all: profile, license, registrar-client, session, im,
+                                  media, recorder; license-server in license server mode;
                                   env TALKBUS_SERVICES)
   --no-repl                       no REPL even on a terminal
 ${connectionHelp}`;
@@ -36,7 +36,7 @@ export async function start(args: string[]): Promise<number> {
       .map((s) => s.trim())
       .filter(Boolean);
   const config = configFromFlags(values, extra);
-  const node = await startNode(config, serviceFactories);
+  const node = await startNode(config, await loadServiceFactories());
   stopOnSignals(node);
   const services = node.broker.services
     .map((s) => s.name)
