@@ -42,6 +42,71 @@ export function serializeHead(message: SipMessage, options: SerializeOptions = {
  * original order) are copied from the received bytes in one go; the rest is encoded.
  */
 export function serializeMessage(message: SipMessage, options?: SerializeOptions): Buffer {
+  return serializeAsText(message, options) ?? serializeInParts(message, options);
+}
+
+/** True if every char of `text` is ASCII, so its UTF-8 and latin1 encodings are the same bytes. */
+function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+/**
+ * The common case in one encoding call: the head is built as one string and written as
+ * latin1. Untouched lines are cut from the decoded section text ({@link WireField.text}, the
+ * latin1 decoding of the received bytes, so latin1 gives those bytes back exactly); text made
+ * by code must be ASCII. Returns undefined otherwise ({@link serializeInParts} then encodes
+ * piece by piece). Both write the same bytes.
+ */
+function serializeAsText(message: SipMessage, options: SerializeOptions | undefined): Buffer | undefined {
+  // The parts are checked, not the joined line: reading a fresh concatenation char by char
+  // first flattens it.
+  let head: string;
+  if (message.kind === 'request') {
+    const uri = message.requestUri;
+    if (!isAsciiText(message.method) || !isAsciiText(uri) || !isAsciiText(message.version)) return undefined;
+    head = `${message.method} ${uri} ${message.version}\r\n`;
+  } else {
+    if (!isAsciiText(message.version) || !isAsciiText(message.reason)) return undefined;
+    head = `${message.version} ${message.status} ${message.reason}\r\n`;
+  }
+  const fields: readonly WireField[] = message.headers.fields;
+  const body = message.body;
+  const lengthText = String(body.length);
+  let wroteLength = false;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const source = field.source;
+    if (field.key === 'content-length') {
+      if (wroteLength) continue;
+      wroteLength = true;
+      if (field.raw !== lengthText) {
+        if (!isAsciiText(field.name)) return undefined;
+        head += `${field.name}: ${lengthText}\r\n`;
+        continue;
+      }
+    }
+    if (source !== undefined) {
+      const text = field.text;
+      if (text === undefined) return undefined;
+      // A canonical line is `name ": " raw CRLF` with the value at `at`.
+      const at = field.at!;
+      head += text.slice(at - field.name.length - 2, at + field.raw.length + 2);
+      continue;
+    }
+    if (!isAsciiText(field.name) || !isAsciiText(field.raw)) return undefined;
+    head += `${field.name}: ${field.raw}\r\n`;
+  }
+  if (!wroteLength && options?.addContentLength !== false) head += `Content-Length: ${lengthText}\r\n`;
+  head += '\r\n';
+  const out = Buffer.allocUnsafe(head.length + body.length);
+  out.write(head, 0, 'latin1');
+  body.copy(out, head.length);
+  return out;
+}
+
+/** The general case: encodes the start line and new fields, copies runs of untouched lines. */
+function serializeInParts(message: SipMessage, options: SerializeOptions | undefined): Buffer {
   const startLine =
     message.kind === 'request'
       ? `${message.method} ${message.requestUri} ${message.version}\r\n`
