@@ -98,6 +98,9 @@ export {
   type TransportFailure,
   type TransportUser,
   type TransportLayer,
+  KEEPALIVE_PONG_TIMEOUT_MS,
+  type KeepAliveOptions,
+  type KeepAliveResult,
 } from './transport/transport-types.ts';
 
 // Digest authentication (RFC 2617, RFC 7616, RFC 8760; RFC 3261 §22)

@@ -101,9 +101,11 @@ export class RegistrationFlow {
   }
 
   /**
-   * A keep-alive on the registration's flow: an OPTIONS to the next hop (any answer proves the
-   * flow and refreshes NAT bindings; RFC 5626 §4.4's CRLF ping needs raw writes on the
-   * connection, which the transport layer does not offer yet). No answer → `keepAliveFailed`.
+   * A keep-alive on the registration's flow (RFC 5626 §4.4.1). Over TCP/TLS/WS: the transport's
+   * double-CRLF ping on the connection the REGISTER used; no CRLF pong within 10 s (or the
+   * connection gone) means the flow failed. Over UDP a CRLF datagram has no answer (§4.4.2 uses
+   * STUN there), so an OPTIONS to the next hop stays the probe: no answer = flow failed (and it
+   * refreshes NAT bindings too). A failure → `keepAliveFailed` (the actor re-registers).
    */
   keepAlive(): void {
     const target = this.#target;
@@ -111,6 +113,12 @@ export class RegistrationFlow {
     const fail = (reason: string) => {
       if (!this.#disposed) this.#options.post({ type: 'keepAliveFailed', reason });
     };
+    if (target.protocol !== 'udp') {
+      this.#options.stack.transport
+        .sendKeepAlive({ destination: target, serverName: target.serverName })
+        .catch((error: unknown) => fail(`keep-alive failed: ${(error as Error)?.message ?? String(error)}`));
+      return;
+    }
     try {
       const request = this.#request(
         'OPTIONS',

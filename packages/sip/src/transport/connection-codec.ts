@@ -20,6 +20,8 @@ export interface CodecSink {
   ready(): void;
   /** The peer broke the transport protocol or closed it: close the connection. */
   fail(reason: string): void;
+  /** A keep-alive pong (RFC 5626 §4.4.1) answered our ping. */
+  pong?(): void;
 }
 
 /** One connection's codec. */
@@ -32,12 +34,16 @@ export interface ConnectionCodec {
   frame(message: Buffer): Buffer;
   /** Bytes to send before a graceful close (a WebSocket close frame), if any. */
   closing(): Buffer | undefined;
+  /** The bytes of a keep-alive ping (RFC 5626 §4.4.1: a double CRLF); the next CRLF is its pong. */
+  ping(): Buffer;
 }
 
 /** Makes the codec of a new connection. */
 export type CodecFactory = (sink: CodecSink) => ConnectionCodec;
 
 const CRLF = Buffer.from('\r\n', 'latin1');
+/** RFC 5626 §4.4.1 ping. */
+export const DOUBLE_CRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 /**
  * TCP/TLS: a {@link StreamFramer} per connection, bounded by the SIP size limits. RFC 5626
@@ -45,11 +51,19 @@ const CRLF = Buffer.from('\r\n', 'latin1');
  */
 export function sipStreamCodec(limits: ParseOptions): CodecFactory {
   return (sink) => {
+    // While our ping waits, the next CRLF is its pong: never answered (the framer would call two
+    // pongs in a row a "ping"), and it clears the wait.
+    let awaitingPong = false;
     const framer = new StreamFramer(
       {
         onMessage: (message) => sink.message(message),
         onError: (error, fatal) => sink.malformed(error, fatal),
         onKeepAlive: (kind) => {
+          if (awaitingPong) {
+            awaitingPong = false;
+            sink.pong?.();
+            return;
+          }
           if (kind === 'ping') sink.write(CRLF);
         },
       },
@@ -60,6 +74,10 @@ export function sipStreamCodec(limits: ParseOptions): CodecFactory {
       receive: (chunk) => framer.push(chunk),
       frame: (message) => message,
       closing: () => undefined,
+      ping: () => {
+        awaitingPong = true;
+        return DOUBLE_CRLF;
+      },
     };
   };
 }

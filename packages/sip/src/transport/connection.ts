@@ -61,6 +61,10 @@ export class Connection {
   #readyTimer: TimerHandle | undefined;
   #resolveReady!: () => void;
   #rejectReady!: (error: TransportError) => void;
+  /** Rejects the pings in flight when the connection closes. */
+  readonly #closers: Array<() => void> = [];
+  /** Keep-alive pings waiting for their pong (RFC 5626 §4.4.1). */
+  readonly #pings: Array<{ sentAt: number; resolve: (roundTripMs: number) => void; timer: TimerHandle }> = [];
 
   /** @param init socket, codec, limits and the upcalls */
   constructor(init: ConnectionInit) {
@@ -92,6 +96,7 @@ export class Connection {
         this.#resolveReady();
       },
       fail: (reason) => this.close(this.#failure(TransportErrorCode.ConnectionClosed, reason), true),
+      pong: () => this.#pong(),
     });
     const socket = this.#socket;
     socket.setNoDelay(true);
@@ -147,6 +152,39 @@ export class Connection {
     });
   }
 
+  /**
+   * Sends a keep-alive ping (RFC 5626 §4.4.1: a double CRLF; over WebSocket in a text message)
+   * and resolves with the round trip once the pong (one CRLF) arrives. §4.4.1: "If a pong is not
+   * received within 10 seconds after sending a ping …, the UA MUST consider the flow failed":
+   * after `pongTimeoutMs` the connection is closed with a failure (`onConnectionClosed` reports
+   * it) and the promise rejects.
+   * @throws TransportError CONNECTION_CLOSED (closed, no pong in time), SEND_FAILED (write buffer full)
+   */
+  keepAlive(pongTimeoutMs: number): Promise<number> {
+    if (!this.#open || !this.#isReady)
+      return Promise.reject(this.#error(TransportErrorCode.ConnectionClosed, 'connection not open'));
+    const ping = this.#codec.ping();
+    if (this.#socket.writableLength + ping.length > this.#init.maxWriteBufferBytes)
+      return Promise.reject(this.#error(TransportErrorCode.SendFailed, 'write buffer full'));
+    return new Promise<number>((resolve, reject) => {
+      const failed = () => {
+        const index = this.#pings.findIndex((p) => p.timer === timer);
+        if (index >= 0) this.#pings.splice(index, 1);
+        const message = `no keep-alive pong within ${pongTimeoutMs} ms (RFC 5626 §4.4.1)`;
+        reject(this.#error(TransportErrorCode.ConnectionClosed, message));
+        this.close(this.#failure(TransportErrorCode.ConnectionClosed, message));
+      };
+      const timer = this.#clock.setTimeout(failed, pongTimeoutMs);
+      this.#pings.push({ sentAt: this.#clock.now(), resolve, timer });
+      this.#closers.push(() => {
+        this.#clock.clearTimeout(timer);
+        reject(this.#error(TransportErrorCode.ConnectionClosed, 'connection closed before the pong'));
+      });
+      this.#lastActivity = this.#clock.now();
+      this.#write(ping);
+    });
+  }
+
   /** Keeps the connection from idle close until the returned release function is called. */
   retain(): () => void {
     this.#retained++;
@@ -168,6 +206,8 @@ export class Connection {
     this.#open = false;
     if (this.#idleTimer !== undefined) this.#clock.clearTimeout(this.#idleTimer);
     if (this.#readyTimer !== undefined) this.#clock.clearTimeout(this.#readyTimer);
+    this.#pings.length = 0;
+    for (const closer of this.#closers.splice(0)) closer();
     this.#rejectReady(
       new TransportError(
         failure?.code ?? TransportErrorCode.ConnectionClosed,
@@ -184,6 +224,17 @@ export class Connection {
       socket.once('close', () => this.#clock.clearTimeout(timer));
     } else socket.destroy();
     this.#init.events.onClosed(this, failure);
+  }
+
+  /** One pong answers every ping in flight (a pong carries no id; any proves the flow alive). */
+  #pong(): void {
+    const now = this.#clock.now();
+    this.#lastActivity = now;
+    for (const ping of this.#pings.splice(0)) {
+      this.#clock.clearTimeout(ping.timer);
+      ping.resolve(now - ping.sentAt);
+    }
+    this.#closers.length = 0;
   }
 
   #write(bytes: Buffer): void {

@@ -33,14 +33,18 @@ import {
   type TransportLimits,
   type TransportLogger,
 } from './transport-options.ts';
-import type {
-  InboundMessage,
-  SendResult,
-  SendTarget,
-  TransportAddress,
-  TransportLayer,
-  TransportProtocol,
-  TransportUser,
+import { DOUBLE_CRLF } from './connection-codec.ts';
+import {
+  KEEPALIVE_PONG_TIMEOUT_MS,
+  type KeepAliveOptions,
+  type KeepAliveResult,
+  type InboundMessage,
+  type SendResult,
+  type SendTarget,
+  type TransportAddress,
+  type TransportLayer,
+  type TransportProtocol,
+  type TransportUser,
 } from './transport-types.ts';
 import {
   bareAddress,
@@ -186,6 +190,36 @@ export class SipTransportLayer implements TransportLayer {
   /** Keeps a connection from idle close until the returned function is called (a no-op for unknown ids). */
   retainConnection(connectionId: string): () => void {
     return this.#pool.get(connectionId)?.retain() ?? (() => undefined);
+  }
+
+  /**
+   * RFC 5626 §4.4.1 keep-alive on a flow. On a connection (by id, or the open one to a stream
+   * target): a double-CRLF ping, resolved by the CRLF pong; no pong within `pongTimeoutMs`
+   * (default 10 s) = flow failed: the connection is closed with a failure (`onConnectionClosed`)
+   * and the promise rejects. Over UDP: a double-CRLF datagram (refreshes NAT bindings; the peer
+   * ignores it, §4.4.1 uses STUN there for round trips).
+   * @throws TransportError CONNECTION_CLOSED (no such open flow, or no pong), NO_TRANSPORT, SEND_FAILED
+   */
+  async sendKeepAlive(flow: string | SendTarget, options: KeepAliveOptions = {}): Promise<KeepAliveResult> {
+    const timeout = options.pongTimeoutMs ?? KEEPALIVE_PONG_TIMEOUT_MS;
+    if (this.#state !== 'started') throw new TransportError(TransportErrorCode.NoTransport, 'not started');
+    if (typeof flow !== 'string' && flow.destination.protocol === 'udp') {
+      const sent = await this.#sendDatagram(this.#udpFor(flow.destination), DOUBLE_CRLF, flow.destination);
+      return { connectionId: sent.connectionId, roundTripMs: undefined };
+    }
+    const connection =
+      typeof flow === 'string'
+        ? this.#pool.get(flow)
+        : ((flow.connectionId ? this.#pool.get(flow.connectionId) : undefined) ??
+          this.#pool.toRemote(flow.destination));
+    if (connection?.open !== true) {
+      const name = typeof flow === 'string' ? flow : `${flow.destination.address}:${flow.destination.port}`;
+      throw new TransportError(TransportErrorCode.ConnectionClosed, `no open flow ${name} to ping`, {
+        ...(typeof flow === 'string' ? { connectionId: flow } : { destination: flow.destination }),
+      });
+    }
+    const roundTripMs = await connection.keepAlive(timeout);
+    return { connectionId: connection.id, roundTripMs };
   }
 
   /** The local address a request to `destination` leaves from: the listener of that protocol and family. */

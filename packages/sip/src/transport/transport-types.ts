@@ -95,4 +95,26 @@ export interface TransportLayer {
    * function once the transaction ends. Optional: a layer without idle close may omit it.
    */
   retainConnection?(connectionId: string): () => void;
+  /**
+   * An RFC 5626 §4.4.1 keep-alive on a flow: a connection id, or a target (its open connection
+   * for TCP/TLS/WS, a datagram for UDP). Optional: not every transport has flows.
+   */
+  sendKeepAlive?(flow: string | SendTarget, options?: KeepAliveOptions): Promise<KeepAliveResult>;
+}
+
+/** RFC 5626 §4.4.1: "If a pong is not received within 10 seconds after sending a ping … the flow failed". */
+export const KEEPALIVE_PONG_TIMEOUT_MS = 10_000;
+
+/** Options of {@link TransportLayer.sendKeepAlive}. */
+export interface KeepAliveOptions {
+  /** How long to wait for the pong on a connection, ms. Default {@link KEEPALIVE_PONG_TIMEOUT_MS}. */
+  pongTimeoutMs?: number;
+}
+
+/** What a keep-alive did. */
+export interface KeepAliveResult {
+  /** The connection pinged, or null for a UDP datagram. */
+  connectionId: string | null;
+  /** Ping to pong on a connection, ms; undefined over UDP (a CRLF datagram has no answer). */
+  roundTripMs: number | undefined;
 }

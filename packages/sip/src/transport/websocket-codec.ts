@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { SipParseError } from '../errors.ts';
 import { isKeepAlive, parseMessage, type ParseOptions } from '../message/parser.ts';
-import type { CodecFactory } from './connection-codec.ts';
+import { DOUBLE_CRLF, type CodecFactory } from './connection-codec.ts';
 import {
   closePayload,
   encodeFrame,
@@ -54,6 +54,7 @@ export function webSocketCodec(options: WebSocketCodecOptions): CodecFactory {
           // RFC 5626 §4.4.1 over a WebSocket message: a double CRLF is answered with one CRLF.
           if (isKeepAlive(payload)) {
             if (payload.length >= 4) sink.write(send(WebSocketOpcode.Text, CRLF));
+            else sink.pong?.(); // a single CRLF answers our ping
             return;
           }
           try {
@@ -118,6 +119,7 @@ export function webSocketCodec(options: WebSocketCodecOptions): CodecFactory {
         else receiver.push(chunk);
       },
       frame: (message) => send(isUtf8(message) ? WebSocketOpcode.Text : WebSocketOpcode.Binary, message),
+      ping: () => send(WebSocketOpcode.Text, DOUBLE_CRLF),
       closing() {
         if (closeSent || handshake !== undefined) return undefined;
         closeSent = true;
