@@ -134,7 +134,16 @@ export function mediaStreamFromNegotiated(media: NegotiatedMediaLike): MediaStre
       localPayloadType: codec.localPayloadType,
       parameters: { ...codec.parameters },
     })),
-    ...(media.telephoneEvent ? { telephoneEvent: { ...media.telephoneEvent } } : {}),
+    // Only the fields the schema takes: the SDP layer's object also carries the fmtp event list.
+    ...(media.telephoneEvent
+      ? {
+          telephoneEvent: {
+            payloadType: media.telephoneEvent.payloadType,
+            localPayloadType: media.telephoneEvent.localPayloadType,
+            clockRate: media.telephoneEvent.clockRate,
+          },
+        }
+      : {}),
     ...(media.ptime !== undefined ? { ptime: media.ptime } : {}),
     ...(media.crypto
       ? { crypto: { suite: media.crypto.suite as MediaSrtpSuite, remoteKeyBase64: media.crypto.remote.keyBase64 } }
@@ -167,6 +176,14 @@ const inputRule = t.object({
   path: t.optional(filePath),
   /** file: loop (default true). */
   loop: t.optional(t.boolean()),
+});
+/** What the local side shows (the endpoint's virtual video input, sent through ffmpeg). */
+export type MediaVideoInput = TypeOf<typeof videoInputRule>;
+const videoInputRule = t.object({
+  /** none: stop; pattern: ffmpeg's test pattern (320×240, 15 fps); file: a looped video file. */
+  kind: t.enum(['none', 'pattern', 'file'] as const),
+  /** file: the video file ffmpeg reads. */
+  path: t.optional(filePath),
 });
 const outputRule = t.object({
   kind: t.enum(['device', 'null', 'wav'] as const),
@@ -237,6 +254,11 @@ export const mediaActions = {
       colocateWith: t.optional(sessionId),
     },
     'Creates the media endpoint of a call: a PlainTransport per kind; answers the local address/ports for SDP',
+  ),
+  endpointVideo: action<MediaVideoInputInfo>()(
+    'media.endpoint.video',
+    { ...sessionRef, input: videoInputRule },
+    'What the local side shows (Mtc_SessStartVideo/StopVideo): a test pattern or looped file as RTP, or none',
   ),
   endpointUpdate: action<MediaEndpointInfo>()(
     'media.endpoint.update',
@@ -459,3 +481,14 @@ export const mediaTapActions = {
     "Asks the tap's video source for a key frame (RTCP PLI or FIR towards the peer)",
   ),
 } as const;
+
+/** The virtual video input of an endpoint, as `media.endpoint.video` reports it. */
+export interface MediaVideoInputInfo {
+  sessionId: string;
+  input: MediaVideoInput;
+  /** The ffmpeg process sending it, while one runs (it starts once video is negotiated). */
+  pid: number | null;
+  /** The codec and payload type it reaches the peer with (the peer's numbers), once running. */
+  codec: string | null;
+  payloadType: number | null;
+}

@@ -106,15 +106,7 @@ export function negotiatedStreams(ctx: TableContext): MediaStreamParams[] {
   return negotiated
     .filter((media) => media.kind === 'audio' || media.kind === 'video')
     .slice(0, 4)
-    .map(mediaStreamFromNegotiated)
-    .map((stream) => {
-      // NOTE: contracts' mediaStreamFromNegotiated copies the fmtp `events` too, which the
-      // media.endpoint.update schema refuses; only the three fields it takes are passed.
-      const event = stream.telephoneEvent;
-      if (!event) return stream;
-      const { payloadType, localPayloadType, clockRate } = event;
-      return { ...stream, telephoneEvent: { payloadType, localPayloadType, clockRate } };
-    });
+    .map(mediaStreamFromNegotiated);
 }
 
 /** `media.update` with what was negotiated, when anything was. */
