@@ -15,6 +15,7 @@ import { AudioOutput, WavSink } from './audio-output.ts';
 import { LocalAudioSender, FRAME_SAMPLES, g711LawOf, silenceSource, type AudioSource } from './local-audio.ts';
 import type { PeerStream } from './peer-stream.ts';
 import { DTMF_KEY, codecKey } from './router-codecs.ts';
+import type { VideoInput } from './video-input.ts';
 import type { WorkerSlot } from './worker-pool.ts';
 
 /** What an endpoint needs from the service around it. */
@@ -56,6 +57,8 @@ export class Endpoint {
   sink: WavSink | undefined;
   negotiatedAt = 0;
   closed = false;
+  /** What the local side shows (ffmpeg → RTP), started once video is negotiated. */
+  videoInput: VideoInput | undefined;
   /** Set by the core: leaves the worker's load count and SSRC learning. */
   stopLearning: (() => void) | undefined;
 
@@ -97,6 +100,7 @@ export class Endpoint {
         stream.rejectedSsrcs.clear();
         const announced = params.remote.ssrcs?.[0];
         if (stream.kind === 'audio') await this.wireAudio();
+        else await this.videoInput?.start(stream);
         if (announced !== undefined && params.accepted) await this.adoptProducer(stream, announced, false);
       }
       await this.applyDirection(stream);
@@ -128,6 +132,7 @@ export class Endpoint {
       await stream.moveTo(slot);
       stream.remoteSsrc = null;
       if (stream.kind === 'audio') await this.wireAudio();
+      else await this.videoInput?.start(stream);
       if (ssrc !== null && stream.params?.accepted) await this.adoptProducer(stream, ssrc, false);
       await this.applyDirection(stream);
     }
@@ -140,6 +145,7 @@ export class Endpoint {
       if (stream.receives && producer.paused) await producer.resume();
       else if (!stream.receives && !producer.paused) await producer.pause();
     }
+    if (stream === this.video) await this.videoInput?.applyDirection(stream.sends);
     if (stream === this.audio) {
       const consumer = this.outConsumer;
       const send = stream.sends && !(this.micMuted && this.bridgedTo);
@@ -348,6 +354,7 @@ export class Endpoint {
     if (this.closed) return;
     this.closed = true;
     this.#closeAudioPlumbing();
+    await this.videoInput?.stop();
     this.audio?.close();
     this.video?.close();
     await this.sink?.close();

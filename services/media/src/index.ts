@@ -27,6 +27,7 @@ import { MediaCore, type MediaSettings } from './media-core.ts';
 import { mediaSettings } from './settings.ts';
 import { tapHandlers } from './tap-actions.ts';
 import { TapManager } from './tap.ts';
+import { setVideoInput } from './video-input.ts';
 import { onWorkerLog } from './worker-log.ts';
 
 export type { MediaSettings } from './media-core.ts';
@@ -102,6 +103,10 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
       });
       return endpoint.info();
     },
+    endpointVideo: (params) =>
+      setVideoInput(started().get(params.sessionId), params.input, (level, message) =>
+        logger?.[level](`${params.sessionId}: ${message}`),
+      ),
     async endpointUpdate(params) {
       const endpoint = started().get(params.sessionId);
       await endpoint.update(params.streams);

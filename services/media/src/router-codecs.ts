@@ -89,21 +89,32 @@ export function profileName(profile: PayloadProfile): string {
     .join(',');
 }
 
+/** mediasoup's dynamic payload types, in the order it hands them to RTX (`ortc.js`). */
+const DYNAMIC_PAYLOAD_TYPES = [...Array.from({ length: 28 }, (_, index) => 100 + index), 96, 97, 98, 99];
+
 /**
  * Router `mediaCodecs` for a profile: the profile's codecs on its payload types, every other
  * codec moved to a free dynamic number when its default is taken.
+ *
+ * mediasoup gives each video codec an RTX codec on the first dynamic number that no codec
+ * *listed before it* uses, and refuses a later codec on that number ("duplicated
+ * codec.preferredPayloadType": VP8 on the peer's 100 took RTX 102, H.264's default). So the
+ * profile's codecs come first, and the others are numbered knowing the RTX numbers taken so far.
  */
 export function routerCodecs(profile: PayloadProfile): types.RtpCodecCapability[] {
+  const ordered = [
+    ...TABLE.filter((entry) => profile.has(entry.key)),
+    ...TABLE.filter((entry) => !profile.has(entry.key)),
+  ];
   const used = new Set<number>(profile.values());
+  const dynamic = [...DYNAMIC_PAYLOAD_TYPES];
   const result: types.RtpCodecCapability[] = [];
-  let nextDynamic = 96;
-  for (const entry of TABLE) {
+  for (const entry of ordered) {
     let pt = profile.get(entry.key) ?? entry.capability.preferredPayloadType!;
-    if (!profile.has(entry.key) && used.has(pt)) {
-      while (used.has(nextDynamic)) nextDynamic++;
-      pt = nextDynamic;
-    }
+    if (!profile.has(entry.key) && used.has(pt)) pt = dynamic.find((candidate) => !used.has(candidate))!;
     used.add(pt);
+    if (dynamic.includes(pt)) dynamic.splice(dynamic.indexOf(pt), 1);
+    if (entry.capability.kind === 'video') used.add(dynamic.shift()!); // its RTX
     result.push({ ...entry.capability, preferredPayloadType: pt });
   }
   return result;
@@ -114,6 +125,13 @@ export function capabilityOf(
   codecs: readonly types.RtpCodecCapability[],
   key: string,
 ): types.RtpCodecCapability | undefined {
-  const index = TABLE.findIndex((entry) => entry.key === key);
-  return index < 0 ? undefined : codecs[index];
+  // By MIME type and clock rate, not position: a router's capabilities add video/rtx after each video codec.
+  const wanted = TABLE.find((entry) => entry.key === key)?.capability;
+  if (!wanted) return undefined;
+  return codecs.find(
+    (codec) =>
+      codec.mimeType.toLowerCase() === wanted.mimeType.toLowerCase() &&
+      codec.clockRate === wanted.clockRate &&
+      (codec.channels ?? 1) === (wanted.channels ?? 1),
+  );
 }

@@ -31,6 +31,7 @@ const validParams: Record<ActionKey, Record<string, unknown>> = {
     portMin: 20000,
     portMax: 20100,
   },
+  endpointVideo: { sessionId: 's1', input: { kind: 'pattern' } },
   endpointUpdate: { sessionId: 's1', streams: [stream] },
   endpointClose: { sessionId: 's1' },
   endpointGet: { sessionId: 's1' },
