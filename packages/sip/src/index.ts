@@ -44,6 +44,7 @@ export {
   type ValidateRequestOptions,
 } from './message/validate.ts';
 export { createResponse, type CreateResponseOptions } from './message/response.ts';
+export { createErrorResponse, partialHeaders } from './message/error-response.ts';
 export { defaultReasonPhrase } from './message/reason-phrases.ts';
 export { parseMultipart, buildMultipart, MAX_PARTS, type BodyPart, type BodyPartInit } from './message/multipart.ts';
 

@@ -10,6 +10,7 @@
  * buffers are bounded by {@link SipLimits}.
  */
 import { SipErrorCode, SipParseError } from '../errors.ts';
+import { partialHeaders } from './error-response.ts';
 import { parseHead, type Head, type SipLimits } from './header-section.ts';
 import type { SipMessage } from './message.ts';
 import { buildMessage, resolveLimits, withHeaders, type ParseOptions } from './parser.ts';
@@ -138,7 +139,14 @@ export class StreamFramer {
     const end = this.findEnd(chunk, start);
     const stop = end < 0 ? chunk.length : end;
     if (this.headBytes + (stop - start) > this.limits.maxHeaderBytes) {
-      this.fail(new SipParseError(SipErrorCode.HeadersTooLarge, `header section above ${this.limits.maxHeaderBytes} bytes`, { status: 513, reasonPhrase: 'Message Too Large' }));
+      const tooLarge = new SipParseError(
+        SipErrorCode.HeadersTooLarge,
+        `header section above ${this.limits.maxHeaderBytes} bytes`,
+        { status: 513, reasonPhrase: 'Message Too Large' },
+      );
+      // The whole lines read so far: with a readable Via the transport still answers 513 (§21.5.14).
+      tooLarge.headers = partialHeaders([...this.headChunks, chunk.subarray(start, stop)], this.limits);
+      this.fail(tooLarge);
       return chunk.length;
     }
     this.headChunks.push(chunk.subarray(start, stop));

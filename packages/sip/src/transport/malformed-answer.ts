@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SipParseError } from '../errors.ts';
-import { createResponse } from '../message/response.ts';
+import { createErrorResponse } from '../message/error-response.ts';
 import { serializeMessage } from '../message/serializer.ts';
 import { parseVias } from '../message/values/via.ts';
 import { responseIsOurs } from './via-rules.ts';
@@ -20,7 +20,7 @@ export function looksLikeResponse(data: Buffer): boolean {
  * The error response for a rejected request, as bytes: the error's status and reason
  * (§8.2.6, RFC 4475 §3.3), built from the headers that could be read, with a To tag
  * (§8.2.6.2). Undefined when there is nothing to answer: no status (garbage, or a framing error
- * that lost the message), too few headers to route a response, or a top Via that is our own
+ * that lost the message), no Via to route a response by, or a top Via that is our own
  * sent-by (then it was a broken *response* to one of our requests, which is dropped).
  */
 export function errorResponseFor(error: SipParseError, ownSentBys: ReadonlySet<string>): Buffer | undefined {
@@ -31,7 +31,8 @@ export function errorResponseFor(error: SipParseError, ownSentBys: ReadonlySet<s
   } catch {
     // An unparsable Via: createResponse below copies it as it is; the answer goes to the source.
   }
-  const response = createResponse({ headers }, error.status, {
+  // RFC 4475 §3.3.1 (insuf): a Via is enough to route the answer, even without From/To/Call-ID.
+  const response = createErrorResponse({ headers }, error.status, {
     reason: error.reasonPhrase,
     toTag: randomBytes(5).toString('hex'),
   });

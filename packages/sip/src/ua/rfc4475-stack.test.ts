@@ -105,10 +105,14 @@ describe('RFC 4475 §3.2–3.4 through transport, transactions and UA core', () 
     });
   }
 
-  it('insuf (§3.3.1): no Call-ID, From or To — nothing to build a response from, so it is dropped; nothing breaks', async () => {
-    // The RFC: "Ideally, it will respond with a 400"; a response needs From, To and Call-ID to be
-    // routed and matched (§8.2.6.1), so `createResponse` declines and the transport drops it.
-    assert.equal(await exchange('insuf', 200), undefined);
+  it('insuf (§3.3.1): no Call-ID, From or To — answered 400 from the Via alone; nothing breaks', async () => {
+    // The RFC: "Ideally, it will respond with a 400 Bad Response" — the Via routes it back
+    // (§18.2.2); CSeq is copied, the missing headers stay missing (nothing is invented).
+    const response = await exchange('insuf');
+    assert.equal(response?.status, 400);
+    assert.match(response.topVia?.branch ?? '', /insuf/);
+    assert.deepEqual(response.cseq, { seq: 193942, method: 'INVITE' });
+    assert.equal(response.headers.has('call-id'), false);
     assert.equal((await exchange('zeromf'))?.status, 200, 'still serving');
   });
 
