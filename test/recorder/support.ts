@@ -54,7 +54,10 @@ export async function startRecorderNode(settings: Partial<RecorderSettings> = {}
   });
   const portMin = nextPortBase;
   nextPortBase += 200;
-  const broker = createBroker(config, { logger: false, registry: { stopDelay: 0 } });
+  const broker = createBroker(config, {
+    logger: process.env['TALKBUS_TEST_VERBOSE'] ? { type: 'Console', options: { level: 'warn' } } : false,
+    registry: { stopDelay: 0 },
+  });
   let core: RecorderCore | undefined;
   broker.createService(createProfileService({ config }));
   broker.createService(
@@ -215,7 +218,14 @@ export function ffmpegSender(options: {
   const url = `rtp://127.0.0.1:${options.port}?localrtpport=${options.localPort}&localrtcpport=${options.localPort + 1}&pkt_size=1200`;
   return startChild('ffmpeg', [
     ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi'],
-    ...['-i', `${options.source}:size=320x240:rate=15`, '-t', String(options.seconds), '-pix_fmt', 'yuv420p'],
+    ...[
+      '-i',
+      `${options.source}${options.source.includes('=') ? ':' : '='}size=320x240:rate=15`,
+      '-t',
+      String(options.seconds),
+      '-pix_fmt',
+      'yuv420p',
+    ],
     ...codec,
     ...['-payload_type', String(options.payloadType), '-ssrc', String(options.ssrc), '-f', 'rtp', url],
   ]);
