@@ -26,6 +26,8 @@ export interface NewCall {
   replaces?: string | null;
   /** Incoming while another call talks (guide §6.5). */
   waiting?: boolean;
+  /** Incoming: the INVITE's Allow lists UPDATE. */
+  peerAllowsUpdate?: boolean;
 }
 
 /** The data a call's actor starts with. */
@@ -60,6 +62,7 @@ export function newCallData(call: NewCall): CallData {
     sipStatus: null,
     timer: call.timer ?? null,
     requestedInterval: call.sessionInterval,
+    peerAllowsUpdate: call.peerAllowsUpdate ?? false,
     redirects: 0,
     micMuted: false,
     speakerMuted: false,

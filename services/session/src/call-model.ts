@@ -82,6 +82,8 @@ export interface CallData {
   timer: SessionTimer | null;
   /** Session-Expires we ask for, seconds (raised by a 422's Min-SE). */
   requestedInterval: number;
+  /** The peer's Allow lists UPDATE (RFC 3311): we refresh by UPDATE, else by re-INVITE (RFC 4028 §9). */
+  peerAllowsUpdate: boolean;
   redirects: number;
   micMuted: boolean;
   speakerMuted: boolean;
@@ -114,7 +116,15 @@ export type AppInput =
 /** Inputs from the SIP side (the node's user agent, through the SIP port). */
 export type SipInput =
   | { type: 'sip.provisional'; status: number; sdp: string | null }
-  | { type: 'sip.answered'; sdp: string | null; sessionExpires: SessionExpiresValue | null; isFocus: boolean }
+  | {
+      type: 'sip.answered';
+      sdp: string | null;
+      /** The 2xx's Session-Expires (RFC 4028 §7.2): the negotiated interval and refresher. */
+      sessionExpires: SessionExpiresValue | null;
+      isFocus: boolean;
+      /** The 2xx's Allow lists UPDATE (RFC 3311): refreshes go by UPDATE. */
+      allowsUpdate?: boolean;
+    }
   | { type: 'sip.rejected'; status: number; contacts: string[]; minSE: number | null }
   | { type: 'sip.ack'; sdp: string | null }
   | { type: 'sip.cancelled' }
@@ -175,7 +185,8 @@ export type CallEffect =
   | { kind: 'sip.cancel' }
   | { kind: 'sip.respond'; status: number; sdp?: string; headers?: HeaderList }
   | { kind: 'sip.respondRequest'; requestId: string; status: number; sdp?: string; headers?: HeaderList }
-  | { kind: 'sip.reoffer'; method: 'INVITE' | 'UPDATE'; sdp: string; headers: HeaderList }
+  /** `sdp` null: an UPDATE without a body, a pure session refresh (RFC 4028 §9). */
+  | { kind: 'sip.reoffer'; method: 'INVITE' | 'UPDATE'; sdp: string | null; headers: HeaderList }
   | { kind: 'sip.bye'; headers?: HeaderList }
   | { kind: 'sip.refer'; referTo: string; headers: HeaderList }
   | { kind: 'sip.notify'; fragStatus: number; terminated: boolean }

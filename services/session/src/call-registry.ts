@@ -230,6 +230,7 @@ export class CallRegistry {
       referredBy: invite.referredBy,
       replaces: replaced?.data.sessionId ?? null,
       waiting: live.some((actor) => actor.data.phase === 'talking'),
+      peerAllowsUpdate: invite.allowsUpdate ?? false,
     });
     const actor = this.#actor(context, data, (post) => invite.accept(post));
     await actor.ask({ type: 'app.start' });

@@ -118,6 +118,7 @@ export const answered: Row<'sip.answered'> = (data, input, ctx) => {
       timer,
       video,
       peerIsFocus: input.isFocus,
+      peerAllowsUpdate: input.allowsUpdate ?? false,
       remoteHeld: media.remoteHold,
     },
     ...effects,

@@ -30,6 +30,13 @@ function mediaOf(ctx: TableContext) {
 /** Sends a re-offer for `pending` (guide §6.6 hold/unhold, table 6-2 update, RFC 4028 refresh). */
 function reoffer(data: CallData, pending: PendingOffer, ctx: TableContext): Step {
   const media = mediaOf(ctx);
+  const interval = data.timer?.interval ?? ctx.config.sessionInterval;
+  // RFC 4028 §9: "UPDATE is RECOMMENDED … when the UA knows the peer supports it" (its Allow);
+  // without SDP, so the refresh does not touch the media. Otherwise a re-INVITE with our SDP.
+  if (pending.purpose === 'refresh' && data.peerAllowsUpdate) {
+    const headers = { Supported: 'timer', 'Session-Expires': `${interval};refresher=uac` };
+    return step(data, { offer: pending, glare: null }, { kind: 'sip.reoffer', method: 'UPDATE', sdp: null, headers });
+  }
   const options =
     pending.purpose === 'hold'
       ? { hold: true }
@@ -43,7 +50,7 @@ function reoffer(data: CallData, pending: PendingOffer, ctx: TableContext): Step
     pending.purpose === 'hold' ? 'holding' : pending.purpose === 'unhold' ? 'unholding' : data.localHold;
   const headers = {
     Supported: 'timer, replaces',
-    'Session-Expires': `${data.timer?.interval ?? ctx.config.sessionInterval};refresher=uac`,
+    'Session-Expires': `${interval};refresher=uac`,
   };
   return step(
     data,

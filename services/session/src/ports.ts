@@ -25,7 +25,7 @@ export interface CallSipPort {
     options: { sdp?: string; headers?: HeaderList },
   ): void | Promise<void>;
   /** re-INVITE or UPDATE with an offer. Reports reofferAnswered/reofferRejected. */
-  reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string; headers: HeaderList }): void | Promise<void>;
+  reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string | null; headers: HeaderList }): void | Promise<void>;
   bye(headers?: HeaderList): void | Promise<void>;
   /** REFER (RFC 3515). Reports referAccepted/referRejected, then NOTIFYs. */
   refer(request: { referTo: string; headers: HeaderList }): void | Promise<void>;

@@ -35,6 +35,8 @@ export interface IncomingInvite {
   sessionExpires: SessionExpiresValue | null;
   /** The peer listed `timer` in Supported. */
   supportsTimer: boolean;
+  /** The INVITE's Allow lists UPDATE (RFC 3311): refreshes go by UPDATE. */
+  allowsUpdate?: boolean;
   /** RFC 3891 Replaces, as dialog ids seen from the sender. */
   replaces: { callId: string; toTag: string; fromTag: string } | null;
   referredBy: string | null;

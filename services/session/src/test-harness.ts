@@ -43,8 +43,8 @@ export class FakeSip implements CallSipPort {
   respondRequest(requestId: string, status: number, options: { sdp?: string; headers?: HeaderList }): void {
     this.sent.push({ op: 'respondRequest', requestId, status, sdp: options.sdp, headers: options.headers });
   }
-  reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string; headers: HeaderList }): void {
-    this.sent.push({ op: `re-${request.method}`, sdp: request.sdp, headers: request.headers });
+  reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string | null; headers: HeaderList }): void {
+    this.sent.push({ op: `re-${request.method}`, sdp: request.sdp ?? undefined, headers: request.headers });
   }
   bye(headers?: HeaderList): void {
     this.sent.push({ op: 'BYE', headers });

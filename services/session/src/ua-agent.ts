@@ -29,6 +29,15 @@ function sessionExpiresOf(message: SipMessage | undefined): SessionExpiresValue 
   return { interval: value.seconds, refresher };
 }
 
+/** The message's Allow lists UPDATE (RFC 3311 §5.1). */
+function allowsUpdate(message: SipMessage | undefined): boolean {
+  try {
+    return message?.allow.some((method) => method.toUpperCase() === 'UPDATE') ?? false;
+  } catch {
+    return false; // an unreadable Allow: assume the least (re-INVITE refresh)
+  }
+}
+
 function bodyOf(message: { body: Buffer | string } | undefined): string | null {
   if (!message) return null;
   const text = typeof message.body === 'string' ? message.body : message.body.toString('utf8');
@@ -120,16 +129,18 @@ abstract class DialogPort implements CallSipPort {
     });
   }
 
-  reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string; headers: HeaderList }): void {
+  reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string | null; headers: HeaderList }): void {
     const dialog = this.#need();
-    const done =
+    const done: Promise<{ sdp: string | null; sessionExpires: SessionExpiresValue | null }> =
       request.method === 'INVITE'
-        ? dialog.modify(request.sdp, { headers: request.headers })
+        ? dialog
+            .modify(request.sdp ?? dialog.local.sdp ?? '', { headers: request.headers })
+            .then((sdp) => ({ sdp: sdp ?? null, sessionExpires: null }))
         : dialog
-            .update({ sdp: request.sdp, headers: request.headers })
-            .then((response) => bodyOf(response) ?? undefined);
+            .update({ ...(request.sdp ? { sdp: request.sdp } : {}), headers: request.headers })
+            .then((response) => ({ sdp: bodyOf(response), sessionExpires: sessionExpiresOf(response) }));
     done.then(
-      (sdp) => this.post({ type: 'sip.reofferAnswered', sdp: sdp ?? null, sessionExpires: null }),
+      (answer) => this.post({ type: 'sip.reofferAnswered', ...answer }),
       (error: unknown) => this.post({ type: 'sip.reofferRejected', status: statusOf(error) }),
     );
   }
@@ -180,6 +191,12 @@ class UacPort extends DialogPort {
   readonly #account: SipAccount;
   readonly #extra: { referredBy?: string; replaces?: string };
   #abort: AbortController | null = null;
+  /**
+   * One Call-ID for the INVITE and its retries (RFC 4028 §7.4 after a 422, §8.1.3.4 after a 3xx),
+   * each with the next CSeq, so the peer sees one call retried rather than a new one.
+   */
+  readonly #callId = randomUUID().replaceAll('-', '');
+  #cseq = 1;
 
   constructor(ua: SipUserAgent, account: SipAccount, post: Post, extra: { referredBy?: string; replaces?: string }) {
     super(post);
@@ -205,6 +222,8 @@ class UacPort extends DialogPort {
         headers,
         from: fromOf(account),
         signal: abort.signal,
+        callId: this.#callId,
+        cseq: this.#cseq,
         ...(account.credentials
           ? { auth: { username: account.credentials.username, password: account.credentials.password } }
           : {}),
@@ -215,15 +234,18 @@ class UacPort extends DialogPort {
       .then(
         (dialog) => {
           this.attach(dialog);
+          // RFC 4028 §7.2: the 2xx carries the negotiated interval and who refreshes.
           this.post({
             type: 'sip.answered',
             sdp: dialog.remote.sdp ?? null,
-            sessionExpires: null,
+            sessionExpires: sessionExpiresOf(dialog.answer),
             isFocus: /;\s*isfocus/i.test(dialog.remote.contact),
+            allowsUpdate: allowsUpdate(dialog.answer),
           });
         },
         (error: unknown) => {
           const response = error instanceof SipError ? error.response : undefined;
+          this.#cseq = Math.max(this.#cseq, (response?.cseq?.seq ?? this.#cseq) + 1);
           this.post({
             type: 'sip.rejected',
             status: statusOf(error),
@@ -335,6 +357,7 @@ export class UaSipAgent implements SipAgent {
       sdp: bodyOf(message),
       sessionExpires: sessionExpiresOf(message),
       supportsTimer: message.supported.some((tag) => tag.toLowerCase() === 'timer'),
+      allowsUpdate: allowsUpdate(message),
       replaces: replaces ? { callId: replaces.callId, toTag: replaces.toTag, fromTag: replaces.fromTag } : null,
       referredBy: req.get('Referred-By') ?? null,
       reject: (status, headers) => {

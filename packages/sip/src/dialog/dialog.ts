@@ -124,6 +124,12 @@ export class Dialog extends EventEmitter<DialogEvents> {
   readonly host: DialogHost;
   /** UAS: the reliable provisional responses (RFC 3262) of the INVITE that made this dialog. */
   reliableProvisionals: ReliableProvisionals | undefined;
+  /**
+   * UAC: the 2xx to our INVITE that confirmed this dialog (set before `createUAC` resolves), so the
+   * application can read what only the answer carries: Session-Expires and its refresher
+   * (RFC 4028 §7.2), Allow (RFC 3311 UPDATE), Supported. Undefined for a dialog we answered.
+   */
+  answer: SipResponse | undefined;
   readonly #localContact: string;
   readonly #sessionTimer: SessionTimer;
   #destroyInfo: DestroyInfo | undefined;

@@ -51,6 +51,9 @@ describe('forking (RFC 3261 §12.1.2, §13.2.2.4)', () => {
     const { value: dialog } = await call;
     assert.equal(dialog?.remote.tag, 'forkA');
     assert.equal(dialog?.state, 'confirmed');
+    // The chosen fork's 2xx stays readable (RFC 4028 §7.2: Session-Expires is in the answer).
+    assert.equal(dialog?.answer?.status, 200);
+    assert.equal(dialog?.answer?.to?.tag, 'forkA');
     assert.equal(forks[0]!.requests('ACK').length, 1, 'ACK to fork A’s Contact');
     assert.equal(forks[1]!.requests('ACK').length, 1, 'ACK to fork B’s Contact');
     const bye = forks[1]!.requests('BYE');

@@ -161,6 +161,7 @@ class InviteAttempt {
     if (dialog === this.#chosen) return;
     if (this.#chosen === undefined && !this.#canceled && dialog.state !== 'terminated') {
       this.#chosen = dialog;
+      dialog.answer = response;
       if (this.#context.host.sessionTimer !== undefined) dialog.startSessionTimer(termsFromResponse(response));
       return;
     }
