@@ -130,6 +130,22 @@ describe(
       if (dir !== '') rmSync(dir, { recursive: true, force: true });
     });
 
+    it('a WebSocket client without a WS listener (RFC 7118 §5: .invalid Via and Contact host): OPTIONS 200', async () => {
+      const layer = new SipTransportLayer({ listeners: [], user: { onMessage: () => undefined } });
+      await layer.start();
+      const ua = new SipUserAgent({ transport: layer, from: `sip:alice@${HOST}`, protocols: ['ws'] });
+      try {
+        const options = await ua.request(`sip:${HOST}:${ports.ws};transport=ws`, { method: 'OPTIONS' });
+        assert.equal(options.status, 200, `${options.status} ${options.reason}`);
+        assert.match(options.topVia?.host ?? '', /\.invalid$/);
+        const invite = ua.createUAC(`sip:bob@${HOST}:${ports.ws};transport=ws`, { localSdp: 'v=0\r\n' });
+        await assert.rejects(invite, (error: { status?: number }) => error.status === 404);
+      } finally {
+        ua.close();
+        await layer.stop();
+      }
+    });
+
     for (const protocol of ['tls', 'ws'] as const) {
       it(`talkbus UA → Kamailio over ${protocol}: OPTIONS 200, REGISTER 200 with the binding`, async () => {
         const layer = new SipTransportLayer({

@@ -232,6 +232,10 @@ export class SipTransportLayer implements TransportLayer {
     }
     const connection = this.#pool.toRemote(destination);
     if (connection?.open === true) return connection.local;
+    // RFC 7118 §5: a WebSocket client without a listener names itself by a random `.invalid`
+    // host (no port: it cannot be reached but on its connection), as its Via does.
+    if (destination.protocol === 'ws' || destination.protocol === 'wss')
+      return { protocol: destination.protocol, address: this.#webSocketHost, port: 0 };
     throw new TransportError(TransportErrorCode.NoTransport, `no ${destination.protocol} transport for IPv${family}`, {
       destination,
     });

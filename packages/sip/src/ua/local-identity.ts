@@ -22,8 +22,12 @@ export function identityUser(from: string): string | undefined {
   }
 }
 
-/** `<sip:user@host:port[;transport=x]>` for a local transport address (UDP carries no transport parameter). */
+/**
+ * `<sip:user@host:port[;transport=x]>` for a local transport address (UDP carries no transport
+ * parameter; port 0, a WebSocket client's `.invalid` name, carries no port).
+ */
 export function contactValue(user: string, local: TransportAddress): string {
   const transport = local.protocol === 'udp' ? '' : `;transport=${local.protocol}`;
-  return `<sip:${user}@${hostText(local.address)}:${local.port}${transport}>`;
+  const port = local.port === 0 ? '' : `:${local.port}`;
+  return `<sip:${user}@${hostText(local.address)}${port}${transport}>`;
 }
