@@ -190,10 +190,13 @@ export function reportToReferrer(data: CallData, status: number): CallEffect[] {
   return data.referredFrom ? [{ kind: 'service.referredProgress', sessionId: data.referredFrom, status }] : [];
 }
 
-/** Session timer headers of an INVITE we send (RFC 4028 §7.1). */
+/**
+ * Session timer headers of an INVITE we send (RFC 4028 §7.1). The UA adds its own Supported line
+ * (100rel, replaces); this one only adds `timer`, which the UA leaves to us (its timer is off).
+ */
 export function timerRequestHeaders(data: CallData, ctx: TableContext): HeaderList {
   return {
-    Supported: 'timer, replaces',
+    Supported: 'timer',
     'Session-Expires': String(data.requestedInterval),
     'Min-SE': String(ctx.config.minSE),
   };

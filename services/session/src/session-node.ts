@@ -62,6 +62,9 @@ async function startNode(options: SessionNodeOptions): Promise<SessionNode> {
       from: 'sip:talkbus@invalid',
       userAgent: endpoint.stack.userAgent,
       supported: ['replaces'],
+      // RFC 3262: 100rel in Supported and PRACK in Allow; a reliable 1xx (e.g. a 183 with SDP,
+      // network early media) is PRACKed by the UA before the call table sees it.
+      reliableProvisionals: 'supported',
       logger: { warn: (message, details) => logger.warn(message, details) },
     });
     // The registry needs the agent and the agent's incoming INVITEs need the registry.
