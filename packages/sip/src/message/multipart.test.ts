@@ -41,7 +41,10 @@ describe('multipart bodies (RFC 2046 §5.1)', () => {
       ['--b\r\n\r\nx\r\n--b--', 'multipart/mixed'],
       ['--b\r\n\r\nx\r\n--b--', 'application/sdp'],
     ] as const) {
-      assert.throws(() => parseMultipart(Buffer.from(body), type), (e: unknown) => e instanceof SipParseError && e.code === 'INVALID_MULTIPART');
+      assert.throws(
+        () => parseMultipart(Buffer.from(body), type),
+        (e: unknown) => e instanceof SipParseError && e.code === 'INVALID_MULTIPART',
+      );
     }
   });
 });

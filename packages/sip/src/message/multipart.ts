@@ -27,7 +27,10 @@ export interface BodyPart {
 export const MAX_PARTS = 64;
 
 function invalid(detail: string): SipParseError {
-  return new SipParseError(SipErrorCode.InvalidMultipart, detail, { status: 400, reasonPhrase: 'Bad Request (malformed multipart body)' });
+  return new SipParseError(SipErrorCode.InvalidMultipart, detail, {
+    status: 400,
+    reasonPhrase: 'Bad Request (malformed multipart body)',
+  });
 }
 
 /**
@@ -39,7 +42,8 @@ export function parseMultipart(body: Buffer, contentType: ContentType | string):
   const type = typeof contentType === 'string' ? parseContentTypeValue(contentType) : contentType;
   if (type.type !== 'multipart') throw invalid(`${type.mediaType} is not multipart`);
   const boundary = type.params.get('boundary');
-  if (typeof boundary !== 'string' || boundary.length === 0 || boundary.length > 70) throw invalid('missing or bad boundary');
+  if (typeof boundary !== 'string' || boundary.length === 0 || boundary.length > 70)
+    throw invalid('missing or bad boundary');
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   const parts: BodyPart[] = [];
   let pos = findDelimiter(body, delimiter, 0);
@@ -80,7 +84,12 @@ function parsePart(part: Buffer): BodyPart {
   const end = findHeaderEnd(part, 0, DEFAULT_LIMITS.maxHeaderBytes);
   if (end < 0) throw invalid('part without an empty line after its headers');
   // Reuse the header-line scanner with a synthetic start line.
-  const head = parseHead(Buffer.concat([PART_START_LINE, part.subarray(0, end)]), 0, PART_START_LINE.length + end, DEFAULT_LIMITS);
+  const head = parseHead(
+    Buffer.concat([PART_START_LINE, part.subarray(0, end)]),
+    0,
+    PART_START_LINE.length + end,
+    DEFAULT_LIMITS,
+  );
   if (head.error !== undefined) throw invalid(`bad part headers: ${head.error.message}`);
   return { headers: head.headers, body: part.subarray(end) };
 }
@@ -101,7 +110,10 @@ export interface BodyPartInit {
  * Builds a `multipart/mixed` body. Returns the bytes and the Content-Type to put on the
  * message. The boundary is random unless given; it must not occur in any part.
  */
-export function buildMultipart(parts: readonly BodyPartInit[], options: { boundary?: string; subtype?: string } = {}): { body: Buffer; contentType: string } {
+export function buildMultipart(
+  parts: readonly BodyPartInit[],
+  options: { boundary?: string; subtype?: string } = {},
+): { body: Buffer; contentType: string } {
   const boundary = options.boundary ?? `talkbus-${randomBytes(12).toString('hex')}`;
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   const chunks: Buffer[] = [];

@@ -53,7 +53,24 @@ describe('parseMessage', () => {
   });
 
   it('is a fixed point of parse → serialize → parse for every valid torture message', () => {
-    for (const name of ['wsinv', 'intmeth', 'esc01', 'escnull', 'esc02', 'lwsdisp', 'longreq', 'dblreq', 'semiuri', 'transports', 'mpart01', 'unreason', 'noreason', 'inv2543', 'unksm2', 'regescrt']) {
+    for (const name of [
+      'wsinv',
+      'intmeth',
+      'esc01',
+      'escnull',
+      'esc02',
+      'lwsdisp',
+      'longreq',
+      'dblreq',
+      'semiuri',
+      'transports',
+      'mpart01',
+      'unreason',
+      'noreason',
+      'inv2543',
+      'unksm2',
+      'regescrt',
+    ]) {
       const once = serializeMessage(parseMessage(fixture(name)));
       const twice = serializeMessage(parseMessage(once));
       assert.ok(once.equals(twice), name);
@@ -88,7 +105,9 @@ describe('parseMessage', () => {
   });
 
   it('parses responses', () => {
-    const message = parseMessage('SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a.example;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n');
+    const message = parseMessage(
+      'SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a.example;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n',
+    );
     assert.ok(message instanceof SipResponse);
     assert.equal(message.status, 180);
     assert.equal(message.reason, 'Ringing');
@@ -116,7 +135,13 @@ describe('parseMessage', () => {
     code('SIP/2.0 700 Odd\r\n\r\n', 'INVALID_STATUS_CODE');
     code('SIP/2.0 2000 Odd\r\n\r\n', 'INVALID_STATUS_CODE');
     code('garbage', 'INCOMPLETE_MESSAGE');
-    code(Buffer.from([0x49, 0x20, 0x73, 0x3a, 0x61, 0x20, 0x53, 0x49, 0x50, 0x2f, 0x32, 0x2e, 0x30, 0x0d, 0x0a, 0x58, 0x3a, 0xff, 0xfe, 0x0d, 0x0a, 0x0d, 0x0a]), 'INVALID_UTF8');
+    code(
+      Buffer.from([
+        0x49, 0x20, 0x73, 0x3a, 0x61, 0x20, 0x53, 0x49, 0x50, 0x2f, 0x32, 0x2e, 0x30, 0x0d, 0x0a, 0x58, 0x3a, 0xff,
+        0xfe, 0x0d, 0x0a, 0x0d, 0x0a,
+      ]),
+      'INVALID_UTF8',
+    );
     code(INVITE.replace('Content-Length: 4', 'Content-Length: 4, 4'), 'MULTIPLE_CONTENT_LENGTH');
     code(INVITE.replace('Content-Length: 4', 'Content-Length: four'), 'INVALID_CONTENT_LENGTH');
   });
@@ -135,6 +160,9 @@ describe('parseMessage', () => {
     const text = serializeMessage(message).toString();
     assert.match(text, /Contact:[^]*Content-Length: 5\r\n\r\nv=0\r\n$/);
     const built = new SipRequest({ method: 'BYE', uri: 'sip:a@b.example', headers: [['Call-ID', 'x@y']] });
-    assert.equal(serializeMessage(built).toString(), 'BYE sip:a@b.example SIP/2.0\r\nCall-ID: x@y\r\nContent-Length: 0\r\n\r\n');
+    assert.equal(
+      serializeMessage(built).toString(),
+      'BYE sip:a@b.example SIP/2.0\r\nCall-ID: x@y\r\nContent-Length: 0\r\n\r\n',
+    );
   });
 });

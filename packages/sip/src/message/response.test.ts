@@ -42,8 +42,18 @@ describe('createResponse (§8.2.6)', () => {
   });
 
   it('keeps an existing To tag, and adds headers and a body', () => {
-    const request = parseMessage(REQUEST.replace('To: "Bob, B." <sip:bob@biloxi.example.com;tag=inuri>', 'To: <sip:bob@biloxi.example.com>;tag=known'));
-    const response = createResponse(request, 486, { toTag: 'new', reason: 'Busy Here', headers: [['Retry-After', '60']], body: 'x' })!;
+    const request = parseMessage(
+      REQUEST.replace(
+        'To: "Bob, B." <sip:bob@biloxi.example.com;tag=inuri>',
+        'To: <sip:bob@biloxi.example.com>;tag=known',
+      ),
+    );
+    const response = createResponse(request, 486, {
+      toTag: 'new',
+      reason: 'Busy Here',
+      headers: [['Retry-After', '60']],
+      body: 'x',
+    })!;
     assert.equal(response.to?.tag, 'known');
     assert.equal(response.retryAfter?.seconds, 60);
     assert.equal(response.body.toString(), 'x');
@@ -55,7 +65,10 @@ describe('createResponse (§8.2.6)', () => {
       assert.fail('accepted');
     } catch (error) {
       assert.ok(error instanceof SipParseError && error.headers !== undefined);
-      const response = createResponse({ headers: error.headers }, error.status!, { reason: error.reasonPhrase, toTag: 't' })!;
+      const response = createResponse({ headers: error.headers }, error.status!, {
+        reason: error.reasonPhrase,
+        toTag: 't',
+      })!;
       assert.equal(response.status, 505);
       assert.equal(response.callId, 'badvers.31417@c.example.com');
     }

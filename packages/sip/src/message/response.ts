@@ -33,7 +33,11 @@ const COPIED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
  * Returns undefined when the headers needed to route a response (Via, and for a useful one
  * From/To/Call-ID/CSeq) are not all there; such a request can only be dropped.
  */
-export function createResponse(request: { headers: SipHeaders }, status: number, options: CreateResponseOptions = {}): SipResponse | undefined {
+export function createResponse(
+  request: { headers: SipHeaders },
+  status: number,
+  options: CreateResponseOptions = {},
+): SipResponse | undefined {
   const fields: HeaderField[] = [];
   for (const key of COPIED) {
     const copied = request.headers.fields.filter((f) => f.key === key);
@@ -52,7 +56,11 @@ export function createResponse(request: { headers: SipHeaders }, status: number,
     if (timestamp !== undefined) fields.push(timestamp);
   }
   for (const [name, value] of options.headers ?? []) fields.push(SipHeaders.field(name, value));
-  const init: ConstructorParameters<typeof SipResponse>[0] = { status, reason: options.reason ?? defaultReasonPhrase(status), headers: new SipHeaders(fields) };
+  const init: ConstructorParameters<typeof SipResponse>[0] = {
+    status,
+    reason: options.reason ?? defaultReasonPhrase(status),
+    headers: new SipHeaders(fields),
+  };
   if (options.body !== undefined) init.body = options.body;
   return new SipResponse(init);
 }

@@ -16,7 +16,6 @@ import { parseMultipart } from './multipart.ts';
 import type { SipMessage, SipRequest, SipResponse } from './message.ts';
 import { isRfc3261Branch } from './values/via.ts';
 
-
 function accept(name: string): SipMessage {
   const message = parseMessage(fixture(name));
   validateMessage(message);
@@ -90,7 +89,7 @@ describe('RFC 4475 §3.1.1 valid messages', () => {
     assert.equal(req.from?.displayName, "token1~` token2'+_ token3*%!.-");
     assert.equal(req.from?.params.get("fromParam''~+*_!.-%"), 'работающий');
     assert.equal(req.from?.tag, "_token~1'+`*%!-.");
-    assert.equal(req.callId, "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{");
+    assert.equal(req.callId, 'intmeth.word%ZK-!.*_+\'@word`~)(><:\\/"][?}{');
     assert.equal(req.maxForwards, 255);
     assert.equal(req.headers.get("extensionHeader-!.%*+_`'~"), '\uFEFF大停電');
     assert.equal(req.topVia?.branch, "z9hG4bK-.!%66*_+`'~");
@@ -263,7 +262,11 @@ describe('RFC 4475 §3.2-3.4 semantics', () => {
     assert.deepEqual(req.proxyRequire, ['noProxiesSupportThis', 'norDoAnyProxiesSupportThis']);
     assert.throws(
       () => checkRequire(req, ['100rel', 'timer']),
-      (e: unknown) => e instanceof SipParseError && e.code === 'BAD_EXTENSION' && e.status === 420 && e.message.includes('nothingSupportsThisEither'),
+      (e: unknown) =>
+        e instanceof SipParseError &&
+        e.code === 'BAD_EXTENSION' &&
+        e.status === 420 &&
+        e.message.includes('nothingSupportsThisEither'),
     );
   });
 

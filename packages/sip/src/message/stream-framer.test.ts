@@ -59,7 +59,22 @@ const INVITE = Buffer.from(
 
 describe('StreamFramer', () => {
   it('frames the RFC 4475 messages that carry Content-Length like the datagram parser', () => {
-    for (const name of ['wsinv', 'intmeth', 'esc01', 'escnull', 'esc02', 'lwsdisp', 'longreq', 'semiuri', 'transports', 'mpart01', 'unreason', 'noreason', 'badbranch', 'zeromf']) {
+    for (const name of [
+      'wsinv',
+      'intmeth',
+      'esc01',
+      'escnull',
+      'esc02',
+      'lwsdisp',
+      'longreq',
+      'semiuri',
+      'transports',
+      'mpart01',
+      'unreason',
+      'noreason',
+      'badbranch',
+      'zeromf',
+    ]) {
       const bytes = fixture(name);
       const expected = `message ${serializeMessage(parseMessage(bytes)).toString('latin1')}`;
       assert.deepEqual(splitEverywhere(bytes), [expected], name);

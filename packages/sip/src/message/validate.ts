@@ -38,11 +38,19 @@ const SINGLE_VALUE_HEADERS = [
 ] as const;
 
 function missing(name: string): SipParseError {
-  return new SipParseError(SipErrorCode.MissingHeader, `missing ${name}`, { status: 400, reasonPhrase: `Missing ${name} Header`, header: name });
+  return new SipParseError(SipErrorCode.MissingHeader, `missing ${name}`, {
+    status: 400,
+    reasonPhrase: `Missing ${name} Header`,
+    header: name,
+  });
 }
 
 function duplicate(name: string): SipParseError {
-  return new SipParseError(SipErrorCode.DuplicateHeader, `more than one ${name}`, { status: 400, reasonPhrase: `Multiple ${name} Headers`, header: name });
+  return new SipParseError(SipErrorCode.DuplicateHeader, `more than one ${name}`, {
+    status: 400,
+    reasonPhrase: `Multiple ${name} Headers`,
+    header: name,
+  });
 }
 
 /** Runs `check`, attaching the message's headers to any SipParseError (and rethrowing it). */
@@ -54,7 +62,10 @@ function guarded(headers: SipHeaders, check: () => void): void {
       error.headers ??= headers;
       throw error;
     }
-    throw new SipParseError(SipErrorCode.InvalidHeaderValue, `unexpected failure: ${String(error)}`, { status: 400, cause: error });
+    throw new SipParseError(SipErrorCode.InvalidHeaderValue, `unexpected failure: ${String(error)}`, {
+      status: 400,
+      cause: error,
+    });
   }
 }
 
@@ -93,28 +104,41 @@ function checkCommon(message: SipMessage): void {
 export function validateRequest(request: SipRequest, options: ValidateRequestOptions = {}): void {
   guarded(request.headers, () => {
     if (request.version.toUpperCase() !== 'SIP/2.0') {
-      throw new SipParseError(SipErrorCode.VersionNotSupported, `unsupported ${request.version}`, { status: 505, reasonPhrase: 'Version Not Supported' });
+      throw new SipParseError(SipErrorCode.VersionNotSupported, `unsupported ${request.version}`, {
+        status: 505,
+        reasonPhrase: 'Version Not Supported',
+      });
     }
     for (const [key, name] of REQUIRED_REQUEST_HEADERS) if (!request.headers.has(key)) throw missing(name);
     checkCommon(request);
     const cseq = request.cseq!;
     // §8.1.1.5: "The method MUST match the method of the request" (RFC 4475 §3.1.2.17-18).
     if (cseq.method !== request.method) {
-      throw new SipParseError(SipErrorCode.CSeqMethodMismatch, `CSeq method ${cseq.method} differs from ${request.method}`, {
-        status: 400,
-        reasonPhrase: 'CSeq Method Does Not Match Request Method',
-        header: 'CSeq',
-      });
+      throw new SipParseError(
+        SipErrorCode.CSeqMethodMismatch,
+        `CSeq method ${cseq.method} differs from ${request.method}`,
+        {
+          status: 400,
+          reasonPhrase: 'CSeq Method Does Not Match Request Method',
+          header: 'CSeq',
+        },
+      );
     }
     if (request.maxForwards === undefined && isRfc3261Branch(request.topVia?.branch)) throw missing('Max-Forwards');
     const uri = request.uri;
     const schemes = options.supportedSchemes ?? ['sip', 'sips', 'tel'];
     if (!schemes.includes(uri.scheme)) {
-      throw new SipParseError(SipErrorCode.UnsupportedUriScheme, `Request-URI scheme ${uri.scheme}`, { status: 416, reasonPhrase: 'Unsupported URI Scheme' });
+      throw new SipParseError(SipErrorCode.UnsupportedUriScheme, `Request-URI scheme ${uri.scheme}`, {
+        status: 416,
+        reasonPhrase: 'Unsupported URI Scheme',
+      });
     }
     // §19.1.1 Table 1: headers are "not allowed" in a Request-URI (RFC 4475 §3.1.2.11 escruri).
     if (uri.kind === 'sip' && uri.headers.length > 0) {
-      throw new SipParseError(SipErrorCode.InvalidRequestUri, 'headers in the Request-URI', { status: 400, reasonPhrase: 'Bad Request-URI (headers not allowed)' });
+      throw new SipParseError(SipErrorCode.InvalidRequestUri, 'headers in the Request-URI', {
+        status: 400,
+        reasonPhrase: 'Bad Request-URI (headers not allowed)',
+      });
     }
     void request.maxForwards;
   });
@@ -135,7 +159,8 @@ export function validateResponse(response: SipResponse): void {
     for (const [key, name] of REQUIRED_REQUEST_HEADERS) if (!response.headers.has(key)) throw missing(name);
     checkCommon(response);
   } catch (error) {
-    if (!(error instanceof SipParseError)) throw new SipParseError(SipErrorCode.InvalidHeaderValue, String(error), { cause: error });
+    if (!(error instanceof SipParseError))
+      throw new SipParseError(SipErrorCode.InvalidHeaderValue, String(error), { cause: error });
     // Responses are never answered: keep the code, drop the status.
     const dropped = new SipParseError(error.code, error.message, { header: error.header, cause: error.cause });
     dropped.headers = response.headers;
@@ -164,7 +189,11 @@ export function unsupportedRequirements(request: SipRequest, supported: readonly
 export function checkRequire(request: SipRequest, supported: readonly string[]): void {
   const unknown = unsupportedRequirements(request, supported);
   if (unknown.length === 0) return;
-  const error = new SipParseError(SipErrorCode.BadExtension, `unsupported: ${unknown.join(', ')}`, { status: 420, reasonPhrase: 'Bad Extension', header: 'Require' });
+  const error = new SipParseError(SipErrorCode.BadExtension, `unsupported: ${unknown.join(', ')}`, {
+    status: 420,
+    reasonPhrase: 'Bad Extension',
+    header: 'Require',
+  });
   error.headers = request.headers;
   throw error;
 }

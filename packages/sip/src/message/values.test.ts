@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipParseError } from '../errors.ts';
-import { SipUri } from '../uri/sip-uri.ts';
+import type { SipUri } from '../uri/sip-uri.ts';
 import { parseMessage } from './parser.ts';
 import { SipRequest } from './message.ts';
 import { digestChallenge, formatAuthValue, parseAuthValue } from './values/auth.ts';
@@ -45,7 +45,9 @@ describe('typed header accessors', () => {
 
   it('Contact: *, expires and q, several fields', () => {
     assert.equal(request('Contact: *\r\n').contact.wildcard, true);
-    const { contacts } = request('Contact: <sip:a@b.example>;expires=3600;q=0.7, "X" <sip:c@d.example>\r\nm: sip:e@f.example;expires=99999999999\r\n').contact;
+    const { contacts } = request(
+      'Contact: <sip:a@b.example>;expires=3600;q=0.7, "X" <sip:c@d.example>\r\nm: sip:e@f.example;expires=99999999999\r\n',
+    ).contact;
     assert.deepEqual(
       contacts.map((c) => [c.uri.toString(), c.expires, c.q, c.displayName]),
       [
@@ -58,8 +60,13 @@ describe('typed header accessors', () => {
   });
 
   it('Route and Record-Route keep order and lr', () => {
-    const message = request('Route: <sip:p1.example;lr>, <sip:p2.example;lr>\r\nRoute: <sip:p3.example>\r\nRecord-Route: <sip:rr.example;lr>\r\n');
-    assert.deepEqual(message.route.map((r) => (r.uri as SipUri).host), ['p1.example', 'p2.example', 'p3.example']);
+    const message = request(
+      'Route: <sip:p1.example;lr>, <sip:p2.example;lr>\r\nRoute: <sip:p3.example>\r\nRecord-Route: <sip:rr.example;lr>\r\n',
+    );
+    assert.deepEqual(
+      message.route.map((r) => (r.uri as SipUri).host),
+      ['p1.example', 'p2.example', 'p3.example'],
+    );
     assert.equal((message.route[2]!.uri as SipUri).lr, false);
     assert.equal((message.recordRoute[0]!.uri as SipUri).lr, true);
   });
@@ -83,13 +90,22 @@ describe('typed header accessors', () => {
     assert.equal(credentials.params.get('cnonce'), 'x"y');
     assert.equal(credentials.params.get('nc'), '00000001');
     assert.equal(parseAuthValue('Basic QWxhZGRpbjpvcGVu', 'Authorization').token68, 'QWxhZGRpbjpvcGVu');
-    const formatted = formatAuthValue('Digest', [['username', 'bob'], ['qop', 'auth'], ['nc', '00000001']]);
+    const formatted = formatAuthValue('Digest', [
+      ['username', 'bob'],
+      ['qop', 'auth'],
+      ['nc', '00000001'],
+    ]);
     assert.equal(formatted, 'Digest username="bob", qop=auth, nc=00000001');
-    assert.equal(formatAuthValue('Digest', [['qop', 'auth,auth-int']], { challenge: true }), 'Digest qop="auth,auth-int"');
+    assert.equal(
+      formatAuthValue('Digest', [['qop', 'auth,auth-int']], { challenge: true }),
+      'Digest qop="auth,auth-int"',
+    );
   });
 
   it('Event, Subscription-State, Allow-Events', () => {
-    const message = request('Event: dialog;id=1234\r\nSubscription-State: terminated;reason=probation;retry-after=30\r\nAllow-Events: presence, dialog\r\n');
+    const message = request(
+      'Event: dialog;id=1234\r\nSubscription-State: terminated;reason=probation;retry-after=30\r\nAllow-Events: presence, dialog\r\n',
+    );
     assert.equal(message.event?.value, 'dialog');
     assert.equal(message.event?.id, '1234');
     assert.equal(message.subscriptionState?.state, 'terminated');
@@ -125,7 +141,12 @@ describe('typed header accessors', () => {
     const referTo = message.referTo!.uri as SipUri;
     assert.equal(referTo.headers[0]?.name, 'Replaces');
     assert.equal(message.referredBy?.params.get('cid'), '20398823.2UWQFN309shb3@referrer.example');
-    assert.deepEqual(message.replaces, { callId: '98732@sip.example.com', toTag: 'ff87ff', fromTag: 'r33th4x0r', earlyOnly: true });
+    assert.deepEqual(message.replaces, {
+      callId: '98732@sip.example.com',
+      toTag: 'ff87ff',
+      fromTag: 'r33th4x0r',
+      earlyOnly: true,
+    });
     invalid(() => request('Replaces: 98732@sip.example.com;from-tag=a\r\n').replaces, 'Replaces');
   });
 
@@ -150,7 +171,10 @@ describe('typed header accessors', () => {
     assert.equal(message.pAssertedIdentity[1]?.uri.scheme, 'tel');
     assert.equal(message.pPreferredIdentity.length, 1);
     assert.equal(message.diversion[0]?.params.get('reason'), 'unconditional');
-    assert.deepEqual(message.historyInfo.map((h) => h.params.get('index')), ['1', '1.1']);
+    assert.deepEqual(
+      message.historyInfo.map((h) => h.params.get('index')),
+      ['1', '1.1'],
+    );
   });
 
   it('Require, Supported, Allow, Unsupported, Date, Content-Type params', () => {
@@ -173,15 +197,24 @@ describe('typed header accessors', () => {
     assert.equal(message.maxForwards, 69);
     message.headers.prepend('Via', 'SIP/2.0/UDP new.example;branch=z9hG4bKn');
     message.headers.append('Via', 'SIP/2.0/UDP old.example;branch=z9hG4bKo');
-    assert.deepEqual(message.via.map((v) => v.host), ['new.example', 'old.example']);
+    assert.deepEqual(
+      message.via.map((v) => v.host),
+      ['new.example', 'old.example'],
+    );
     assert.equal(message.headers.removeFirstValue('Via'), true);
-    assert.deepEqual(message.via.map((v) => v.host), ['old.example']);
+    assert.deepEqual(
+      message.via.map((v) => v.host),
+      ['old.example'],
+    );
   });
 
   it('formats name-addrs', () => {
     const value = parseNameAddr('"A \\"B\\"" <sip:a@b.example>;tag=x', 'From');
     assert.equal(value.displayName, 'A "B"');
     assert.equal(formatNameAddr(value), '"A \\"B\\"" <sip:a@b.example>;tag=x');
-    assert.equal(formatNameAddr({ displayName: 'Bob', uri: 'sip:bob@b.example', params: new Params().set('tag', 'abc') }), 'Bob <sip:bob@b.example>;tag=abc');
+    assert.equal(
+      formatNameAddr({ displayName: 'Bob', uri: 'sip:bob@b.example', params: new Params().set('tag', 'abc') }),
+      'Bob <sip:bob@b.example>;tag=abc',
+    );
   });
 });

@@ -93,7 +93,8 @@ function telParamKey(uri: TelUri): string {
     .map((e) => {
       const name = e.name.toLowerCase();
       let value = e.value === null ? '' : normalizeEscapes(e.value).toLowerCase();
-      if (name === 'ext' || name === 'isub' || (name === 'phone-context' && value.startsWith('+'))) value = stripVisualSeparators(value);
+      if (name === 'ext' || name === 'isub' || (name === 'phone-context' && value.startsWith('+')))
+        value = stripVisualSeparators(value);
       return `${name}=${e.value === null ? '\u0000' : value}`;
     })
     .sort()

@@ -21,7 +21,10 @@ describe('formatDialUri (product guide §6.11)', () => {
     assert.equal(formatDialUri('alice', server), 'sip:alice@sip.juphoon.com');
     assert.equal(formatDialUri('13486651032', { ...server, scheme: 'tel' }), 'tel:13486651032');
     assert.equal(formatDialUri('+86-10-1234', { ...server, scheme: 'tel' }), 'tel:+86101234');
-    assert.equal(formatDialUri('7042', { mode: DialMode.Server, scheme: 'tel', phoneContext: 'example.com' }), 'tel:7042;phone-context=example.com');
+    assert.equal(
+      formatDialUri('7042', { mode: DialMode.Server, scheme: 'tel', phoneContext: 'example.com' }),
+      'tel:7042;phone-context=example.com',
+    );
   });
 
   it('keeps full URIs as given', () => {
@@ -42,7 +45,11 @@ describe('formatDialUri (product guide §6.11)', () => {
       ['a@b c', { mode: DialMode.Server, domain: 'x.com' }],
     ];
     for (const [input, options] of cases) {
-      assert.throws(() => formatDialUri(input, options), (e: unknown) => e instanceof SipParseError && e.code === 'INVALID_DIAL_STRING', input);
+      assert.throws(
+        () => formatDialUri(input, options),
+        (e: unknown) => e instanceof SipParseError && e.code === 'INVALID_DIAL_STRING',
+        input,
+      );
     }
   });
 });

@@ -64,7 +64,9 @@ export function formatDialUri(input: string, options: DialUriOptions): string {
     try {
       parseUri(text);
     } catch (error) {
-      throw new SipParseError(SipErrorCode.InvalidDialString, `not a valid URI: ${JSON.stringify(input)}`, { cause: error });
+      throw new SipParseError(SipErrorCode.InvalidDialString, `not a valid URI: ${JSON.stringify(input)}`, {
+        cause: error,
+      });
     }
     return text;
   }
@@ -86,7 +88,8 @@ export function formatDialUri(input: string, options: DialUriOptions): string {
   if (options.scheme === 'tel') {
     // §6.11.2: tel:<phone>.
     if (!isNumber) throw invalid(input, 'tel URIs need a phone number');
-    const context = !number.startsWith('+') && options.phoneContext !== undefined ? `;phone-context=${options.phoneContext}` : '';
+    const context =
+      !number.startsWith('+') && options.phoneContext !== undefined ? `;phone-context=${options.phoneContext}` : '';
     return `tel:${number}${context}`;
   }
   // §6.11.1.2: sip:<phone>@<domain>; a non-numeric entry is taken as a user name.

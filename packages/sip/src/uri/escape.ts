@@ -3,7 +3,16 @@
  * Components are kept in wire form; these helpers decode for display and normalize for the
  * comparison rules of §19.1.4.
  */
-import { CHAR_CLASS, HEX, PARAM_UNRESERVED, PASSWORD_EXTRA, RESERVED, UNRESERVED, USER_UNRESERVED, HNV_UNRESERVED } from '../syntax/charset.ts';
+import {
+  CHAR_CLASS,
+  HEX,
+  PARAM_UNRESERVED,
+  PASSWORD_EXTRA,
+  RESERVED,
+  UNRESERVED,
+  USER_UNRESERVED,
+  HNV_UNRESERVED,
+} from '../syntax/charset.ts';
 
 /** Characters allowed unescaped in a user part: unreserved / user-unreserved. */
 export const USER_CHARS = UNRESERVED | USER_UNRESERVED;

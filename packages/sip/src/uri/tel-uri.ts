@@ -130,7 +130,10 @@ export function parseTelUri(text: string): TelUri {
   // context is accepted here; `TelUri.phoneContext` is then undefined and comparison treats it
   // as its own (empty) context.
   const ext = uri.params.get('ext');
-  if (ext !== undefined && (ext === null || ext.length === 0 || ![...ext].every((ch) => isPhoneDigit(ch.charCodeAt(0), false)))) {
+  if (
+    ext !== undefined &&
+    (ext === null || ext.length === 0 || ![...ext].every((ch) => isPhoneDigit(ch.charCodeAt(0), false)))
+  ) {
     throw badUri('bad ext parameter', text);
   }
   return uri;

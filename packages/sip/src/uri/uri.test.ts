@@ -14,7 +14,9 @@ function sip(text: string): SipUri {
 
 describe('sip URI parsing', () => {
   it('reads every component', () => {
-    const uri = sip('sips:alice:secret@Atlanta.example.com:5061;transport=TCP;lr;maddr=239.255.255.1;ttl=15?subject=project%20x&priority=urgent');
+    const uri = sip(
+      'sips:alice:secret@Atlanta.example.com:5061;transport=TCP;lr;maddr=239.255.255.1;ttl=15?subject=project%20x&priority=urgent',
+    );
     assert.equal(uri.scheme, 'sips');
     assert.equal(uri.user, 'alice');
     assert.equal(uri.password, 'secret');
@@ -67,8 +69,28 @@ describe('sip URI parsing', () => {
   });
 
   it('rejects malformed URIs with INVALID_URI', () => {
-    for (const text of ['sip:', 'sip:user@', 'sip:@host', 'sip:host:99999', 'sip:user@example.com; lr', 'sip:a b@c', 'sip:host;=x', 'sip:[::1', 'sip:1.2.3', 'sip:host?x', '<sip:a@b>', 'tel:', 'tel:+', 'tel:+1;ext=abc', 'foo:']) {
-      assert.throws(() => parseUri(text), (error: unknown) => error instanceof SipParseError && error.code === 'INVALID_URI', text);
+    for (const text of [
+      'sip:',
+      'sip:user@',
+      'sip:@host',
+      'sip:host:99999',
+      'sip:user@example.com; lr',
+      'sip:a b@c',
+      'sip:host;=x',
+      'sip:[::1',
+      'sip:1.2.3',
+      'sip:host?x',
+      '<sip:a@b>',
+      'tel:',
+      'tel:+',
+      'tel:+1;ext=abc',
+      'foo:',
+    ]) {
+      assert.throws(
+        () => parseUri(text),
+        (error: unknown) => error instanceof SipParseError && error.code === 'INVALID_URI',
+        text,
+      );
     }
   });
 
@@ -127,8 +149,14 @@ describe('uriEquals (RFC 3261 §19.1.4)', () => {
       ['sip:carol@chicago.com', 'sip:carol@chicago.com;newparam=5'],
       ['sip:carol@chicago.com', 'sip:carol@chicago.com;security=on'],
       ['sip:carol@chicago.com;newparam=5', 'sip:carol@chicago.com;security=on'],
-      ['sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com', 'sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com'],
-      ['sip:alice@atlanta.com?subject=project%20x&priority=urgent', 'sip:alice@atlanta.com?priority=urgent&subject=project%20x'],
+      [
+        'sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com',
+        'sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com',
+      ],
+      [
+        'sip:alice@atlanta.com?subject=project%20x&priority=urgent',
+        'sip:alice@atlanta.com?priority=urgent&subject=project%20x',
+      ],
       ['sip:alice@[::1]', 'sip:alice@[0:0:0:0:0:0:0:1]'],
     ];
     for (const [a, b] of pairs) assert.ok(check(a, b), `${a} == ${b}`);

@@ -60,7 +60,8 @@ export function parseAuthValue(text: string, header: string): AuthValue {
     scanner.skipSws();
     scanner.expect(0x3d, '"="');
     scanner.skipSws();
-    const value = scanner.peek() === 0x22 ? unquoteValue(scanner.quotedRaw()) : scanner.requireToken(`value of ${name}`);
+    const value =
+      scanner.peek() === 0x22 ? unquoteValue(scanner.quotedRaw()) : scanner.requireToken(`value of ${name}`);
     params.set(name, value);
     scanner.skipSws();
     if (scanner.atEnd()) break;
@@ -93,7 +94,13 @@ export function digestChallenge(value: AuthValue, header = 'WWW-Authenticate'): 
     nonce,
     opaque: value.params.get('opaque'),
     algorithm: value.params.get('algorithm') ?? 'MD5',
-    qop: qop === undefined ? [] : qop.split(',').map((q) => q.trim().toLowerCase()).filter((q) => q.length > 0),
+    qop:
+      qop === undefined
+        ? []
+        : qop
+            .split(',')
+            .map((q) => q.trim().toLowerCase())
+            .filter((q) => q.length > 0),
     stale: value.params.get('stale')?.toLowerCase() === 'true',
     domain: value.params.get('domain'),
   };
@@ -110,7 +117,11 @@ const UNQUOTED_AUTH_PARAMS = new Set(['algorithm', 'qop', 'nc', 'stale']);
  * algorithm/nc/stale are written bare, everything else quoted; qop is bare in credentials and
  * quoted in a challenge (where it is a list, RFC 7616 §3.3), so pass `challenge: true` there.
  */
-export function formatAuthValue(scheme: string, params: Iterable<readonly [name: string, value: string]>, options: { challenge?: boolean } = {}): string {
+export function formatAuthValue(
+  scheme: string,
+  params: Iterable<readonly [name: string, value: string]>,
+  options: { challenge?: boolean } = {},
+): string {
   const parts: string[] = [];
   for (const [name, value] of params) {
     const lower = name.toLowerCase();

@@ -102,10 +102,7 @@ function firstValue(fields: HeaderField[]): string | undefined {
 export function parseValueWithParams(text: string, header: string, options: { word?: boolean } = {}): ValueWithParams {
   const scanner = new ValueScanner(text, header);
   scanner.skipSws();
-  const value =
-    options.word === true
-      ? scanner.until((c) => c === 0x3b || c <= 0x20 || c === 0x7f)
-      : scanner.token();
+  const value = options.word === true ? scanner.until((c) => c === 0x3b || c <= 0x20 || c === 0x7f) : scanner.token();
   if (value.length === 0) throw scanner.fail('expected a value');
   const params = parseParams(scanner);
   return { value, params };
@@ -144,7 +141,11 @@ export function parseSessionExpires(fields: HeaderField[], header = 'Session-Exp
   const parsed = parseValueWithParams(text, header);
   const refresher = parsed.params.get('refresher');
   if (refresher === null) throw badHeader(header, 'refresher without a value');
-  return { seconds: parseDeltaSeconds(parsed.value, header), refresher: refresher?.toLowerCase(), params: parsed.params };
+  return {
+    seconds: parseDeltaSeconds(parsed.value, header),
+    refresher: refresher?.toLowerCase(),
+    params: parsed.params,
+  };
 }
 
 /** Replaces: `callid;to-tag=..;from-tag=..[;early-only]`, both tags required. */
@@ -154,7 +155,8 @@ export function parseReplaces(fields: HeaderField[]): Replaces | undefined {
   const parsed = parseValueWithParams(text, 'Replaces', { word: true });
   const toTag = parsed.params.get('to-tag');
   const fromTag = parsed.params.get('from-tag');
-  if (typeof toTag !== 'string' || typeof fromTag !== 'string') throw badHeader('Replaces', 'to-tag and from-tag are required');
+  if (typeof toTag !== 'string' || typeof fromTag !== 'string')
+    throw badHeader('Replaces', 'to-tag and from-tag are required');
   return { callId: parsed.value, toTag, fromTag, earlyOnly: parsed.params.has('early-only') };
 }
 
@@ -183,12 +185,20 @@ export function parseRetryAfter(fields: HeaderField[]): RetryAfter | undefined {
   if (text === undefined) return undefined;
   const scanner = new ValueScanner(text, 'Retry-After');
   scanner.skipSws();
-  const seconds = parseDeltaSeconds(scanner.until((c) => c < 0x30 || c > 0x39), 'Retry-After');
+  const seconds = parseDeltaSeconds(
+    scanner.until((c) => c < 0x30 || c > 0x39),
+    'Retry-After',
+  );
   scanner.skipSws();
   const comment = scanner.peek() === 0x28 ? scanner.comment() : undefined;
   const params = parseParams(scanner);
   const duration = params.get('duration');
-  return { seconds, comment, duration: typeof duration === 'string' ? parseDeltaSeconds(duration, 'Retry-After') : undefined, params };
+  return {
+    seconds,
+    comment,
+    duration: typeof duration === 'string' ? parseDeltaSeconds(duration, 'Retry-After') : undefined,
+    params,
+  };
 }
 
 /** Content-Type = m-type SLASH m-subtype *(SEMI m-parameter). */
