@@ -243,12 +243,14 @@ if (VIDEO > 0) {
   await sleep(SECONDS * 1000);
   const perRecording = recorders.map((pid, index) => (cpuSeconds(pid) - before[index]!) / SECONDS);
   const mean = perRecording.reduce((sum, value) => sum + value, 0) / Math.max(1, perRecording.length);
+  let bytes = 0;
   for (let index = 0; index < VIDEO; index++)
-    await call(broker, 'recorder.recvVideo.stop', { sessionId: `video-${index}` });
+    bytes += (await call(broker, 'recorder.recvVideo.stop', { sessionId: `video-${index}` })).bytes;
   videoRows.push({
     recordings: VIDEO,
     input: '320×240@15 H.264',
     output: 'MP4 H.264 (x264 ultrafast)',
+    'file KiB/rec': Math.round(bytes / VIDEO / 1024),
     'ffmpeg CPU/rec': `${(mean * 100).toFixed(1)}%`,
     'recordings/core': mean > 0 ? Math.floor(1 / mean) : 'n/a',
   });
