@@ -98,6 +98,8 @@ export interface ImEvent {
   body: string;
   at: number;
   status: 'sent' | 'delivered' | 'failed' | 'received';
+  /** The call whose dialog carried the MESSAGE (RFC 3428 §2 in-dialog); absent outside a dialog. */
+  sessionId?: string;
 }
 
 /** Event name → payload. */

@@ -157,6 +157,9 @@ export class CallActor {
         return guard('transfer', () => sip.notify(effect));
       case 'sip.info':
         return guard('dtmf', () => sip.info(effect));
+      case 'sip.message':
+        // The status goes back to `im.send`'s caller; the call's state does not depend on it.
+        return void sip.message(effect).then(effect.reply, () => effect.reply(408));
       case 'media.create':
         return this.#mediaStep(async (media) => {
           try {

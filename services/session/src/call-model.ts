@@ -111,7 +111,9 @@ export type AppInput =
   | { type: 'app.divert'; uri: string }
   | { type: 'app.dtmf'; digits: string; durationMs: number; mode: 'auto' | 'rfc4733' | 'info' }
   | { type: 'app.mute'; mic?: boolean; speaker?: boolean }
-  | { type: 'app.mix'; mixed: boolean };
+  | { type: 'app.mix'; mixed: boolean }
+  /** `im.send` with a sessionId: a MESSAGE in the call's dialog; `reply` gets the final status. */
+  | { type: 'app.message'; contentType: string; body: string; reply: (status: number) => void };
 
 /** Inputs from the SIP side (the node's user agent, through the SIP port). */
 export type SipInput =
@@ -143,7 +145,9 @@ export type SipInput =
   | { type: 'sip.referRejected'; status: number }
   | { type: 'sip.notify'; requestId: string; fragStatus: number | null; terminated: boolean }
   | { type: 'sip.info'; requestId: string; key: string | null; durationMs: number }
-  | { type: 'sip.dialogGone'; status: number };
+  | { type: 'sip.dialogGone'; status: number }
+  /** A MESSAGE in the call's dialog (RFC 3428). */
+  | { type: 'sip.message'; requestId: string; contentType: string; body: string };
 
 /** A Session-Expires value as read from a message (RFC 4028 §4). */
 export interface SessionExpiresValue {
@@ -191,6 +195,8 @@ export type CallEffect =
   | { kind: 'sip.refer'; referTo: string; headers: HeaderList }
   | { kind: 'sip.notify'; fragStatus: number; terminated: boolean }
   | { kind: 'sip.info'; contentType: string; body: string }
+  /** A MESSAGE in the dialog; `reply` gets its final status (408 when it could not be sent). */
+  | { kind: 'sip.message'; contentType: string; body: string; reply: (status: number) => void }
   // media (through the media port)
   | { kind: 'media.create'; video: boolean }
   | { kind: 'media.update'; streams: MediaStreamParams[] }
@@ -203,7 +209,7 @@ export type CallEffect =
   | { kind: 'timer.start'; timer: CallTimer; ms: number }
   | { kind: 'timer.cancel'; timer: CallTimer }
   // events and the other calls of the node
-  | { kind: 'emit'; event: CallEventName; payload: Record<string, unknown> }
+  | { kind: 'emit'; event: CallEventName | 'im.received'; payload: Record<string, unknown> }
   | { kind: 'service.referredCall'; referTo: string; referredBy: string | null }
   | { kind: 'service.referredProgress'; sessionId: string; status: number }
   | { kind: 'service.replace'; sessionId: string }

@@ -292,6 +292,17 @@ export class CallRegistry {
     for (const actor of this.#live(account)) actor.post({ type: 'account.logout' });
   }
 
+  /**
+   * `im.send` with a sessionId: a MESSAGE in the call's dialog (RFC 3428 §2), through its actor
+   * (refused with a clear error unless the dialog is up). Resolves to the final status.
+   */
+  message(sessionId: string, request: { contentType: string; body: string }): Promise<number> {
+    const actor = this.get(sessionId);
+    return new Promise((resolve, reject) => {
+      actor.ask({ type: 'app.message', ...request, reply: resolve }).catch(reject);
+    });
+  }
+
   /** Posts an input to a call of this node, if it is here. */
   post(sessionId: string, input: CallInput): void {
     this.#calls.get(sessionId)?.actor.post(input);

@@ -19,6 +19,7 @@ import type { CallData, CallInput, CallInputType } from './call-model.ts';
 import * as setup from './call-table-setup.ts';
 import { emit, step, wrongState, type Step, type TableContext, type Transition } from './call-steps.ts';
 import * as talking from './call-table-talking.ts';
+import * as im from './call-table-im.ts';
 import type { SessionState } from '@talkbus/contracts';
 
 type Rows = Partial<{ [T in CallInputType]: Transition<Extract<CallInput, { type: T }>> }>;
@@ -92,6 +93,8 @@ export const callTable: Record<SessionState, Rows> = {
         : setup.rejectIncoming(data, { type: 'app.term', reason: 'NORMAL' }, ctx),
     'sip.bye': talking.byeReceived,
     'sip.dialogGone': talking.dialogGone,
+    'sip.message': im.messageReceived,
+    'app.message': im.sendMessage,
   },
   talking: {
     ...live,
@@ -111,6 +114,8 @@ export const callTable: Record<SessionState, Rows> = {
     'sip.referRejected': talking.referRejected,
     'sip.notify': talking.notifyReceived,
     'sip.info': talking.infoReceived,
+    'sip.message': im.messageReceived,
+    'app.message': im.sendMessage,
     'sip.dialogGone': talking.dialogGone,
     'media.dtmf': talking.rtpDtmf,
     'timer.glare': talking.glareRetry,

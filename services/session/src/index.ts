@@ -251,15 +251,25 @@ export function createImService(context: SessionServiceContext): ServiceSchema {
   let node: Promise<SessionNode> | undefined;
   const handlers: Handlers<typeof imActions> = {
     send: async (params, ctx) => {
-      const state = await call(ctx as unknown as Caller, 'registrar-client.state', { account: params.account });
-      return onHome(ctx, state.homeNode, `Account ${params.account}`, async () => {
+      // In a call's dialog (RFC 3428 §2): on the call's home node, named by its session id.
+      const sessionId = params.sessionId;
+      const home = sessionId
+        ? sessionHomeNode(sessionId)
+        : (await call(ctx as unknown as Caller, 'registrar-client.state', { account: params.account })).homeNode;
+      const what = sessionId ? `Session ${sessionId}` : `Account ${params.account}`;
+      return onHome(ctx, home, what, async () => {
         const ready = await node!;
-        const account = await ready.directory.require(params.account);
         const contentType = params.contentType ?? 'text/plain';
         const messageId = `${ctx.broker.nodeID}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-        const status = await ready.agent
-          .message(account.sip, { target: params.uri, contentType, body: params.body })
-          .catch(() => 408);
+        const status = sessionId
+          ? await ready.registry.message(sessionId, { contentType, body: params.body })
+          : await ready.agent
+              .message((await ready.directory.require(params.account)).sip, {
+                target: params.uri,
+                contentType,
+                body: params.body,
+              })
+              .catch(() => 408);
         const delivered = status >= 200 && status < 300;
         await emit(ctx.broker, 'im.sent', {
           account: params.account,
@@ -269,6 +279,7 @@ export function createImService(context: SessionServiceContext): ServiceSchema {
           body: params.body,
           at: Date.now(),
           status: delivered ? 'delivered' : 'failed',
+          ...(sessionId ? { sessionId } : {}),
         });
         return { messageId, status: delivered ? 'delivered' : 'failed', sipStatus: status };
       });

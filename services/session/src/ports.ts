@@ -25,6 +25,8 @@ export interface CallSipPort {
     options: { sdp?: string; headers?: HeaderList },
   ): void | Promise<void>;
   /** re-INVITE or UPDATE with an offer. Reports reofferAnswered/reofferRejected. */
+  /** A MESSAGE in the dialog (RFC 3428); resolves to its final status. */
+  message(request: { contentType: string; body: string }): Promise<number>;
   reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string | null; headers: HeaderList }): void | Promise<void>;
   bye(headers?: HeaderList): void | Promise<void>;
   /** REFER (RFC 3515). Reports referAccepted/referRejected, then NOTIFYs. */

@@ -46,6 +46,12 @@ export class FakeSip implements CallSipPort {
   reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string | null; headers: HeaderList }): void {
     this.sent.push({ op: `re-${request.method}`, sdp: request.sdp ?? undefined, headers: request.headers });
   }
+  /** The status the next in-dialog MESSAGE gets. */
+  messageStatus = 200;
+  message(request: { contentType: string; body: string }): Promise<number> {
+    this.sent.push({ op: 'MESSAGE', body: request.body });
+    return Promise.resolve(this.messageStatus);
+  }
   bye(headers?: HeaderList): void {
     this.sent.push({ op: 'BYE', headers });
   }

@@ -98,6 +98,14 @@ abstract class DialogPort implements CallSipPort {
     dialog.on('modify', reoffer('INVITE'));
     dialog.on('update', reoffer('UPDATE'));
     dialog.on('ack', (ack) => this.post({ type: 'sip.ack', sdp: bodyOf(ack) }));
+    dialog.on('message', (req, res) =>
+      this.post({
+        type: 'sip.message',
+        requestId: remember(res),
+        contentType: req.get('Content-Type') ?? 'text/plain',
+        body: bodyOf(req.message) ?? '',
+      }),
+    );
     dialog.on('info', (req, res) => this.post({ type: 'sip.info', requestId: remember(res), ...dtmfOf(req.body) }));
     dialog.on('refer', (req, res) =>
       this.post({
@@ -164,6 +172,15 @@ abstract class DialogPort implements CallSipPort {
     void this.dialog
       ?.notify(request.terminated ? { ...options, subscriptionState: 'terminated;reason=noresource' } : options)
       .catch(() => undefined);
+  }
+
+  async message(request: { contentType: string; body: string }): Promise<number> {
+    try {
+      const response = await this.#need().message({ contentType: request.contentType, body: request.body });
+      return response.status;
+    } catch (error) {
+      return statusOf(error);
+    }
   }
 
   info(request: { contentType: string; body: string }): void {
