@@ -52,6 +52,12 @@ export class AudioSource {
     [0, G711Law.Mulaw],
     [8, G711Law.Alaw],
   ]);
+  /**
+   * Called (at most once a second per payload type) for a payload type with no known law: the
+   * tap's source changed or its codec was not known when it was made. The service asks the tap.
+   */
+  onUnknownPayloadType: ((payloadType: number) => void) | undefined;
+  readonly #askedAt = new Map<number, number>();
   #decoded = new Int16Array(160);
 
   constructor(key: string, sessionId: string, arrival: () => number) {
@@ -82,7 +88,14 @@ export class AudioSource {
       return; // not RTP: ignore, as any RTP receiver must
     }
     const law = this.laws.get(packet.payloadType);
-    if (law === undefined) return;
+    if (law === undefined) {
+      const asked = this.#askedAt.get(packet.payloadType);
+      if (asked === undefined || arrival - asked >= 8000) {
+        this.#askedAt.set(packet.payloadType, arrival);
+        this.onUnknownPayloadType?.(packet.payloadType);
+      }
+      return;
+    }
     const payload = packet.payload;
     if (this.#decoded.length !== payload.length) this.#decoded = new Int16Array(payload.length);
     const table = law === G711Law.Mulaw ? MULAW : ALAW;

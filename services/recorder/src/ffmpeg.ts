@@ -50,9 +50,10 @@ export function sdpInputArgs(sdpPath: string): string[] {
     '-nostats',
     '-protocol_whitelist',
     'file,udp,rtp',
-    // Stream parameters come from the first key frame; do not wait longer than it takes to come.
+    // Stream parameters come from the first key frame. ffmpeg opens the output only after this
+    // probe, and a stop (RTCP BYE) during it leaves an empty file: keep it short (1 s).
     '-analyzeduration',
-    '3000000',
+    '1000000',
     '-probesize',
     '5000000',
     '-reorder_queue_size',

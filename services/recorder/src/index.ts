@@ -123,22 +123,16 @@ export function createRecorderService(context: RecorderServiceContext): ServiceS
     }) => {
       const { core: recorder, video: link } = running();
       const at = await target(params.sessionId, params.account);
-      const key = recordingKey(kind, at.sessionId, at.account);
-      if (recorder.list().some((info) => recordingKey(info.kind, info.sessionId, info.account) === key)) {
-        throw new TalkbusError(ErrorCode.RECORDER_ALREADY_RECORDING, `A ${kind} recording already runs`, { kind });
-      }
-      const sessionIds =
-        at.sessionId !== null
-          ? [at.sessionId]
-          : (await link.media.endpointsOf(at.account)).filter((e) => e.audio).map((e) => e.sessionId);
-      const path = await filePath(at.account, params.path, kind, at.sessionId, AUDIO_EXTENSION);
       return recorder.startAudio({
         kind,
         account: at.account,
         sessionId: at.sessionId,
-        sessionIds,
+        sessionIds: async () =>
+          at.sessionId !== null
+            ? [at.sessionId]
+            : (await link.media.endpointsOf(at.account)).filter((e) => e.audio).map((e) => e.sessionId),
         fileType: params.fileType ?? 'wav-pcm16',
-        path,
+        preparePath: () => filePath(at.account, params.path, kind, at.sessionId, AUDIO_EXTENSION),
       });
     };
 
@@ -164,7 +158,6 @@ export function createRecorderService(context: RecorderServiceContext): ServiceS
       const at = await target(params.sessionId, undefined);
       requireVideo(at.endpoint!.video, params.sessionId);
       const fileType = params.fileType ?? 'mp4';
-      const path = await filePath(at.account, params.path, kind, params.sessionId, fileType);
       return recorder.startVideo({
         kind,
         account: at.account,
@@ -173,7 +166,7 @@ export function createRecorderService(context: RecorderServiceContext): ServiceS
         width: params.width,
         height: params.height,
         withAudio: params.withAudio ?? false,
-        path,
+        preparePath: () => filePath(at.account, params.path, kind, params.sessionId, fileType),
       });
     };
 
@@ -228,7 +221,8 @@ export function createRecorderService(context: RecorderServiceContext): ServiceS
         core?.callStarted(ctx.params.sessionId, ctx.params.account);
       },
       'media.tapClosed'(ctx: Context<EventMap['media.tapClosed']>) {
-        core?.callEnded(ctx.params.sessionId);
+        // The media service stopping closes every tap: the recordings end as a shutdown.
+        core?.callEnded(ctx.params.sessionId, ctx.params.reason === 'shutdown' ? 'shutdown' : 'call-ended');
       },
       'call.termed'(ctx: Context<EventMap['call.termed']>) {
         core?.callEnded(ctx.params.sessionId);

@@ -104,30 +104,32 @@ export class RecorderCore {
 
   /**
    * Starts an audio recording of one call (`sessionIds` = [it]) or of the account's calls.
-   * `path` must exist already (created empty by the caller).
+   * `preparePath` runs once the kind is reserved (so a refused start never touches a file) and
+   * answers the file's path.
    */
   async startAudio(options: {
     kind: 'mic' | 'play' | 'call';
     account: string;
     sessionId: string | null;
-    sessionIds: readonly string[];
+    sessionIds: () => Promise<readonly string[]>;
     fileType: RecorderAudioFileType;
-    path: string;
+    preparePath: () => Promise<string>;
   }): Promise<RecordingInfo> {
     const key = recordingKey(options.kind, options.sessionId, options.account);
     this.#reserve(key, options.kind, options.sessionId);
     try {
-      const recording = await AudioRecording.create(options.path, options.fileType, this.#clock.now());
+      const sessionIds = await options.sessionIds();
+      const path = await this.#preparePath(options.preparePath);
+      const recording = await AudioRecording.create(path, options.fileType, this.#clock.now());
       const entry: AudioEntry = {
         type: 'audio',
-        info: this.#info(options.kind, options),
+        info: this.#info(options.kind, { ...options, path }),
         recording,
         directions: AUDIO_DIRECTIONS[options.kind],
         taps: new Map(),
       };
       try {
-        for (const sessionId of options.sessionIds)
-          await this.#addSession(entry, sessionId, options.sessionId !== null);
+        for (const sessionId of sessionIds) await this.#addSession(entry, sessionId, options.sessionId !== null);
       } catch (err) {
         await this.#closeAudio(entry);
         throw err;
@@ -148,16 +150,18 @@ export class RecorderCore {
     width: number | undefined;
     height: number | undefined;
     withAudio: boolean;
-    path: string;
+    preparePath: () => Promise<string>;
   }): Promise<RecordingInfo> {
     const key = recordingKey(options.kind, options.sessionId, options.account);
     this.#reserve(key, options.kind, options.sessionId);
     try {
+      const path = await this.#preparePath(options.preparePath);
       const recording = await VideoRecording.start(this.#video, {
         ...options,
+        path,
         direction: options.kind === 'recvVideo' ? 'receive' : 'send',
       });
-      const entry: VideoEntry = { type: 'video', info: this.#info(options.kind, options), recording };
+      const entry: VideoEntry = { type: 'video', info: this.#info(options.kind, { ...options, path }), recording };
       this.#entries.set(key, entry);
       // ffmpeg ending on its own (crash, bad stream) ends the recording.
       void recording.ffmpeg.exited.then(() => {
@@ -168,6 +172,18 @@ export class RecorderCore {
     } finally {
       this.#starting.delete(key);
     }
+  }
+
+  /** Resolves and creates the file; a file another running recording writes is refused. */
+  async #preparePath(prepare: () => Promise<string>): Promise<string> {
+    const path = await prepare.call(undefined);
+    if ([...this.#entries.values()].some((entry) => entry.info.path === path)) {
+      throw new TalkbusError(ErrorCode.RECORDER_ALREADY_RECORDING, `Another recording writes ${path}`, {
+        path,
+        field: 'path',
+      });
+    }
+    return path;
   }
 
   #info(
@@ -208,6 +224,14 @@ export class RecorderCore {
       }
       source.tapId = tap.tapId;
       entry.taps.set(key, tap);
+      source.onUnknownPayloadType = () =>
+        void this.#media
+          .getTap(tap)
+          .then((now) => {
+            const law = now.codec ? lawOfMime(now.codec.mimeType) : undefined;
+            if (now.codec && law !== undefined) source.laws.set(now.codec.payloadType, law);
+          })
+          .catch(() => undefined);
       if (tap.codec) {
         const law = lawOfMime(tap.codec.mimeType);
         if (law === undefined) {
@@ -236,10 +260,10 @@ export class RecorderCore {
   }
 
   /** A call ended (its endpoint or the call itself): its recordings stop, account-wide ones let it go. */
-  callEnded(sessionId: string): void {
+  callEnded(sessionId: string, reason: 'call-ended' | 'shutdown' = 'call-ended'): void {
     for (const [key, entry] of [...this.#entries]) {
       if (entry.info.sessionId === sessionId) {
-        void this.stop(key, 'call-ended');
+        void this.stop(key, reason);
         continue;
       }
       if (entry.type !== 'audio') continue;
