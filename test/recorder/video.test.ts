@@ -144,7 +144,7 @@ describe('recorder: video (guide table 7-1 RecRecvVideo / RecSendVideo / snapsho
       });
       assert.deepEqual([snapshot.width, snapshot.height, snapshot.fileType], [320, 240, 'png']);
       assertBars(await rgbOf(snapshot.path, 320, 240), 320, 'render snapshot');
-      await sleep(Math.max(0, 3500 - (Date.now() - startedAt)));
+      await sleep(Math.max(0, 4000 - (Date.now() - startedAt)));
       const ranMs = Date.now() - startedAt;
       const result = await call(node.broker, 'recorder.recvVideo.stop', { sessionId: 'vid-h264' });
       assert.equal(result.path, recording.path);
@@ -220,7 +220,7 @@ describe('recorder: video (guide table 7-1 RecRecvVideo / RecSendVideo / snapsho
         Math.abs(pixel[0]! - 0x20) < 30 && Math.abs(pixel[1]! - 0x40) < 30 && Math.abs(pixel[2]! - 0xc0) < 30,
         `render snapshot (what vid-plain receives) is the plain colour: ${pixel.join(',')}`,
       );
-      await sleep(Math.max(0, 3000 - (Date.now() - startedAt)));
+      await sleep(Math.max(0, 4000 - (Date.now() - startedAt)));
       const ranMs = Date.now() - startedAt;
       await call(node.broker, 'recorder.sendVideo.stop', { sessionId: 'vid-plain' });
       const probed = await probe(recording.path);
