@@ -139,11 +139,15 @@ abstract class DialogPort implements CallSipPort {
 
   reoffer(request: { method: 'INVITE' | 'UPDATE'; sdp: string | null; headers: HeaderList }): void {
     const dialog = this.#need();
+    let answer: SipResponse | undefined;
     const done: Promise<{ sdp: string | null; sessionExpires: SessionExpiresValue | null }> =
       request.method === 'INVITE'
         ? dialog
-            .modify(request.sdp ?? dialog.local.sdp ?? '', { headers: request.headers })
-            .then((sdp) => ({ sdp: sdp ?? null, sessionExpires: null }))
+            .modify(request.sdp ?? dialog.local.sdp ?? '', {
+              headers: request.headers,
+              onAnswer: (response) => (answer = response),
+            })
+            .then((sdp) => ({ sdp: sdp ?? null, sessionExpires: sessionExpiresOf(answer) }))
         : dialog
             .update({ ...(request.sdp ? { sdp: request.sdp } : {}), headers: request.headers })
             .then((response) => ({ sdp: bodyOf(response), sessionExpires: sessionExpiresOf(response) }));

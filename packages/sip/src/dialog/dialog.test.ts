@@ -18,9 +18,11 @@ describe('re-INVITE (§14) and glare (§14.1)', () => {
       seen.push(req.body.includes('a=sendonly') ? 'hold' : 'other');
       res.send(200, { body: sdp('10.0.0.2', 20000, 'recvonly'), contentType: 'application/sdp' });
     });
-    const held = capture(caller.modify({ hold: true }));
+    const answers: number[] = [];
+    const held = capture(caller.modify({ hold: true }, { onAnswer: (response) => answers.push(response.status) }));
     await env.network.run(50);
     assert.match((await held).value ?? '', /a=recvonly/);
+    assert.deepEqual(answers, [200], 'onAnswer gets the 2xx');
     assert.deepEqual(seen, ['hold']);
     assert.match(caller.local.sdp ?? '', /a=sendonly/);
     assert.match(callee.remote.sdp ?? '', /a=sendonly/);

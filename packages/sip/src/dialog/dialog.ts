@@ -196,18 +196,21 @@ export class Dialog extends EventEmitter<DialogEvents> {
   /**
    * re-INVITE (§14.1) with a new SDP, or `{ hold }` to rewrite the current one's direction
    * (RFC 3264 §8.4). A 491 is retried after the §14.1 glare delay on the clock (at most 3 times).
-   * Resolves with the peer's SDP from the 2xx.
+   * Resolves with the peer's SDP from the 2xx; `onAnswer` also gets that 2xx (its Session-Expires,
+   * RFC 4028 §7.2, when the re-INVITE was a session refresh).
    * @throws SipError `FINAL_RESPONSE` (non-2xx), `INVALID_STATE` (another offer pending or no SDP to hold)
    */
   async modify(
     change: string | { hold: boolean },
-    options: { headers?: HeaderList } = {},
+    options: { headers?: HeaderList; onAnswer?: (response: SipResponse) => void } = {},
   ): Promise<string | undefined> {
+    const { onAnswer, ...requestOptions } = options;
     let sdp: string;
     if (typeof change === 'string') sdp = change;
     else if (this.session.localSdp !== undefined) sdp = setHold(this.session.localSdp, change.hold);
     else throw new SipError(UaErrorCode.InvalidState, 'no local SDP to put on hold');
-    const response = await this.#offer('INVITE', { ...options, body: sdp, contentType: 'application/sdp' });
+    const response = await this.#offer('INVITE', { ...requestOptions, body: sdp, contentType: 'application/sdp' });
+    onAnswer?.(response);
     return this.session.remoteSdp ?? (response.body.length > 0 ? response.body.toString('utf8') : undefined);
   }
 
