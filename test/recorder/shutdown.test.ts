@@ -36,7 +36,7 @@ test('node stopping: the MP4 in progress is finalized and the WAV is complete', 
           ssrc: 777_000,
           port,
           localPort,
-          seconds: 10,
+          seconds: 12,
         })),
       stop: () => started?.stop(2000),
     };
@@ -66,7 +66,7 @@ test('node stopping: the MP4 in progress is finalized and the WAV is complete', 
     const video = await call(node.broker, 'recorder.recvVideo.start', { sessionId: 'down-1' });
     const audio = await call(node.broker, 'recorder.play.start', { sessionId: 'down-1', fileType: 'wav-pcmu' });
     const startedAt = Date.now();
-    await audioPeer.sendTone(info.audio!.port, 100, 1000);
+    await audioPeer.sendTone(info.audio!.port, 200, 1000); // 4 s: the first key frame may take a GOP
     const ranMs = Date.now() - startedAt;
     await node.broker.stop();
     stopped = true;
