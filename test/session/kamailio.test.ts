@@ -68,6 +68,19 @@ async function rtpDuring(sessionIds: string[], ms: number): Promise<number[]> {
   return after.map((count, i) => count - before[i]!);
 }
 
+/**
+ * Waits (at most 3 s) until every session receives RTP. NOTE: `call.talking` of a call a REFER
+ * made comes before its media is re-wired and the peer's SSRC adopted; under a loaded machine
+ * (parallel test files) a 600 ms window opened at once measured 14 packets instead of ~30.
+ */
+async function rtpStarted(sessionIds: string[]): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    const counts = await rtpDuring(sessionIds, 100);
+    if (counts.every((count) => count > 0)) return;
+  }
+}
+
 async function ended(sessionId: string) {
   return (await node.waitFor('call.termed', { sessionId })).payload;
 }
@@ -149,6 +162,7 @@ test(
     await node.waitFor('call.trsfTerm', { sessionId: bobToCarol });
     const carolNew = (await node.waitFor('call.refered', { account: 'carol' })).payload.sessionId as string;
     await node.waitFor('call.talking', { sessionId: carolNew });
+    await rtpStarted([carolNew, aliceNew.sessionId as string]);
     const [toCarol, toAlice] = await rtpDuring([carolNew, aliceNew.sessionId as string], 600);
     assert.ok(toCarol! > 15 && toAlice! > 15, `RTP carol↔alice: ${toCarol} / ${toAlice}`);
     assert.equal((await ended(carolFromBob)).reason, 'TRSFED');
