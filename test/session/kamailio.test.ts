@@ -69,9 +69,9 @@ async function rtpDuring(sessionIds: string[], ms: number): Promise<number[]> {
 }
 
 /**
- * Waits (at most 3 s) until every session receives RTP. NOTE: `call.talking` of a call a REFER
- * made comes before its media is re-wired and the peer's SSRC adopted; under a loaded machine
- * (parallel test files) a 600 ms window opened at once measured 14 packets instead of ~30.
+ * Waits (at most 3 s) until every session receives RTP. NOTE: `call.talking` (or `unheld`) comes
+ * before the media is re-wired and the peer's SSRC adopted again; on a loaded machine (parallel
+ * test files) a 600 ms window opened at once measured 14 (and once 0) packets instead of ~30.
  */
 async function rtpStarted(sessionIds: string[]): Promise<void> {
   const deadline = Date.now() + 3000;
@@ -114,6 +114,7 @@ test(
     await node.call('session.unhold', { sessionId: caller });
     await node.waitFor('call.unholdOk', { sessionId: caller });
     await node.waitFor('call.unheld', { sessionId: callee });
+    await rtpStarted([caller, callee]);
     const [toAlice, toBob] = await rtpDuring([caller, callee], 600);
     assert.ok(toAlice! > 15 && toBob! > 15, `RTP after unhold: ${toAlice} / ${toBob}`);
     await node.call('session.term', { sessionId: callee });

@@ -12,54 +12,15 @@ import {
   type Dialog,
   type IncomingRequest,
   type ServerResponse,
-  type SipMessage,
   type SipResponse,
   type SipUserAgent,
 } from '@talkbus/sip';
 import type { CallInput, HeaderList, SessionExpiresValue } from './call-model.ts';
 import type { CallSipPort } from './ports.ts';
 import type { IncomingInvite, SipAccount, SipAgent, SipAgentHandlers } from './sip-agent.ts';
+import { allowsUpdate, bodyOf, dtmfOf, fromOf, sessionExpiresOf, statusOf } from './sip-values.ts';
 
 type Post = (input: CallInput) => void;
-
-function sessionExpiresOf(message: SipMessage | undefined): SessionExpiresValue | null {
-  const value = message?.sessionExpires;
-  if (!value) return null;
-  const refresher = value.refresher === 'uac' || value.refresher === 'uas' ? value.refresher : null;
-  return { interval: value.seconds, refresher };
-}
-
-/** The message's Allow lists UPDATE (RFC 3311 §5.1). */
-function allowsUpdate(message: SipMessage | undefined): boolean {
-  try {
-    return message?.allow.some((method) => method.toUpperCase() === 'UPDATE') ?? false;
-  } catch {
-    return false; // an unreadable Allow: assume the least (re-INVITE refresh)
-  }
-}
-
-function bodyOf(message: { body: Buffer | string } | undefined): string | null {
-  if (!message) return null;
-  const text = typeof message.body === 'string' ? message.body : message.body.toString('utf8');
-  return text.length > 0 ? text : null;
-}
-
-function statusOf(error: unknown): number {
-  return error instanceof SipError ? error.status : 500;
-}
-
-/** `Signal=5` of an application/dtmf-relay body (guide §6.2.7 SIP INFO). */
-function dtmfOf(body: string): { key: string | null; durationMs: number } {
-  const key = /Signal\s*=\s*([0-9*#A-Da-d])/.exec(body)?.[1] ?? null;
-  const duration = Number(/Duration\s*=\s*(\d+)/.exec(body)?.[1] ?? 160);
-  return { key: key?.toUpperCase() ?? null, durationMs: duration };
-}
-
-/** The from header of an account. */
-function fromOf(account: SipAccount): string {
-  const uri = account.privacy === 'id' ? 'sip:anonymous@anonymous.invalid' : account.aor;
-  return account.displayName && account.privacy !== 'id' ? `"${account.displayName}" <${uri}>` : `<${uri}>`;
-}
 
 /** A call's dialog-level port; the INVITE part is added by the UAC/UAS ports. */
 abstract class DialogPort implements CallSipPort {
