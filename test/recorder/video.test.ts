@@ -6,8 +6,10 @@
  * pattern's colours, and a call that ends finalizes its recording.
  */
 import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { call, type MediaStreamParams } from '@talkbus/contracts';
+import { call, ErrorCode, TalkbusError, type MediaStreamParams } from '@talkbus/contracts';
 import { stopAllChildren, type Child } from '../support/process.ts';
 import {
   ffmpegSender,
@@ -24,7 +26,7 @@ import {
 
 let node: RecorderNode;
 before(async () => {
-  node = await startRecorderNode();
+  node = await startRecorderNode({ codecWaitMs: 1500 });
 });
 after(async () => {
   await stopAllChildren();
@@ -137,6 +139,15 @@ describe('recorder: video (guide table 7-1 RecRecvVideo / RecSendVideo / snapsho
       });
       const startedAt = Date.now();
       await waitFor('a key frame request at the peer', () => hasKeyFrameRequest(state.rtcpPeer.rtcp), 3000);
+      await assert.rejects(call(node.broker, 'recorder.recvVideo.start', { sessionId: 'vid-h264' }), (err) =>
+        TalkbusError.is(err, ErrorCode.RECORDER_ALREADY_RECORDING),
+      );
+      // Not bridged: nothing is sent on this call's video.
+      await assert.rejects(
+        call(node.broker, 'recorder.sendVideo.start', { sessionId: 'vid-h264', path: 'nothing-sent.mp4' }),
+        (err) => TalkbusError.is(err, ErrorCode.RECORDER_NO_VIDEO),
+      );
+      await assert.rejects(access(path.join(node.folder, 'nothing-sent.mp4')), { code: 'ENOENT' });
       const snapshot = await call(node.broker, 'recorder.renderSnapshot', {
         sessionId: 'vid-h264',
         fileType: 'png',

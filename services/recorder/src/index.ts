@@ -8,6 +8,7 @@
  * `media.rtpStarted` and `call.talking` (account-wide recordings take new calls in),
  * `media.tapClosed` and `call.termed` (a call's recordings end with it).
  */
+import { rm } from 'node:fs/promises';
 import type { Context, Logger, ServiceSchema } from 'moleculer';
 import {
   ErrorCode,
@@ -190,6 +191,9 @@ export function createRecorderService(context: RecorderServiceContext): ServiceS
         fileType,
         path,
         timeoutMs: settings.snapshotTimeoutMs,
+      }).catch(async (err: unknown) => {
+        await rm(path, { force: true }); // no empty image left behind
+        throw err;
       });
       return { path, fileType, ...image };
     };

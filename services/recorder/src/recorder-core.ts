@@ -4,7 +4,7 @@
  * come and go.
  */
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import {
   ErrorCode,
   TalkbusError,
@@ -132,6 +132,7 @@ export class RecorderCore {
         for (const sessionId of sessionIds) await this.#addSession(entry, sessionId, options.sessionId !== null);
       } catch (err) {
         await this.#closeAudio(entry);
+        await rm(path, { force: true });
         throw err;
       }
       this.#entries.set(key, entry);
@@ -160,6 +161,10 @@ export class RecorderCore {
         ...options,
         path,
         direction: options.kind === 'recvVideo' ? 'receive' : 'send',
+      }).catch(async (err: unknown) => {
+        // A start that failed leaves no empty file behind.
+        await rm(path, { force: true });
+        throw err;
       });
       const entry: VideoEntry = { type: 'video', info: this.#info(options.kind, { ...options, path }), recording };
       this.#entries.set(key, entry);
