@@ -178,14 +178,20 @@ describe('recorder: video (guide table 7-1 RecRecvVideo / RecSendVideo / snapsho
     }
   });
 
-  test('VP8 peer: WebM recording finalized when the call ends; JPEG render snapshot', async () => {
+  test('VP8 peer: WebM (VP8 + Opus) recording finalized when the call ends; JPEG render snapshot', async () => {
     const state = await videoCall('vid-vp8', 'vp8', 'smptebars');
     try {
       const snapshot = await call(node.broker, 'recorder.renderSnapshot', { sessionId: 'vid-vp8' });
       assert.equal(snapshot.fileType, 'jpeg');
       assert.match(snapshot.path, /\.jpg$/);
       assertBars(await rgbOf(snapshot.path, 320, 240), 320, 'VP8 render snapshot');
-      const recording = await call(node.broker, 'recorder.recvVideo.start', { sessionId: 'vid-vp8', fileType: 'webm' });
+      const audio = state.audioPeer.sendTone(state.audioPort, 260, 440);
+      await sleep(300); // the audio peer's SSRC is learnt
+      const recording = await call(node.broker, 'recorder.recvVideo.start', {
+        sessionId: 'vid-vp8',
+        fileType: 'webm',
+        withAudio: true,
+      });
       const startedAt = Date.now();
       await sleep(4000);
       const ranMs = Date.now() - startedAt;
@@ -202,6 +208,8 @@ describe('recorder: video (guide table 7-1 RecRecvVideo / RecSendVideo / snapsho
       const probed = await probe(recording.path);
       const videoStream = probed.streams.find((stream) => stream.codec_type === 'video')!;
       assert.deepEqual([videoStream.codec_name, videoStream.width, videoStream.height], ['vp8', 320, 240]);
+      assert.ok(probed.streams.some((stream) => stream.codec_type === 'audio' && stream.codec_name === 'opus'));
+      await audio;
       assert.ok(
         Math.abs(probed.duration * 1000 - ranMs) <= ranMs * 0.1,
         `duration ${probed.duration} s, recorded for ${ranMs} ms`,
