@@ -1,6 +1,6 @@
 /**
- * bench/sip/parse: message-layer throughput of @talkbus/sip. Not a test. Run:
- * `node bench/sip/parse.ts [iterations]` (default 50,000 per row; the torture row runs
+ * bench/sip: message-layer throughput of @talkbus/sip. Not a test. Run:
+ * `node bench/sip/index.ts [iterations]` (default 50,000 per row; the torture row runs
  * iterations/10 passes over its 14 messages). Each figure is the best of {@link ROUNDS} rounds.
  *
  * Columns (the work per message grows left to right):
