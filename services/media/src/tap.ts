@@ -179,7 +179,19 @@ export class TapManager {
     }
     const tap = new Tap(endpoint, options.kind, options.direction, options.target, options.requestKeyFrame);
     this.taps.set(tap.id, tap);
-    await this.#refresh(tap);
+    try {
+      await this.#refresh(tap);
+    } catch (err) {
+      // A source this tap cannot consume now would fail again on every check: no tap at all.
+      this.close(tap.id);
+      if (TalkbusError.is(err)) throw err;
+      throw new TalkbusError(
+        ErrorCode.MEDIA_UNSUPPORTED,
+        `Cannot tap the ${options.direction} ${options.kind} of session ${options.sessionId}: ${(err as Error).message}`,
+        { sessionId: options.sessionId },
+        { cause: err },
+      );
+    }
     return tap;
   }
 
