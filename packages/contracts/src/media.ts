@@ -492,3 +492,101 @@ export interface MediaVideoInputInfo {
   codec: string | null;
   payloadType: number | null;
 }
+
+/** A DTLS fingerprint (RFC 8122), as mediasoup and the browser's SDP give it. */
+export interface MediaDtlsFingerprint {
+  algorithm: string;
+  value: string;
+}
+
+/** DTLS parameters: the role of the side that sends them and its certificate fingerprints. */
+export interface MediaDtlsParameters {
+  role?: 'auto' | 'client' | 'server';
+  fingerprints: MediaDtlsFingerprint[];
+}
+
+/** A WebRTC peer's transport as `media.webrtc.create` answers it (mediasoup-client's `createSendTransport`/`createRecvTransport` input). */
+export interface MediaWebRtcTransportInfo {
+  sessionId: string;
+  transportId: string;
+  /** ICE-lite on our side: the browser is the controlling agent. */
+  iceParameters: { usernameFragment: string; password: string; iceLite?: boolean };
+  iceCandidates: {
+    foundation: string;
+    priority: number;
+    address: string;
+    protocol: 'udp' | 'tcp';
+    port: number;
+    type: string;
+    tcpType?: string;
+  }[];
+  dtlsParameters: MediaDtlsParameters;
+  /** The router's RTP capabilities (mediasoup `RtpCapabilities`), for the browser's device. */
+  routerRtpCapabilities: Record<string, unknown>;
+}
+
+/** The consumer the browser receives the call with (mediasoup-client's `transport.consume` input). */
+export interface MediaWebRtcConsumerInfo {
+  id: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  /** mediasoup `RtpParameters`: the codec, payload type and SSRC the browser gets. */
+  rtpParameters: Record<string, unknown>;
+}
+
+/**
+ * A WebRTC peer (a browser) as the local side of a call: its microphone becomes what we send to
+ * the SIP peer (instead of the virtual input) and it hears what the SIP peer sends. One per call,
+ * on a mediasoup WebRtcTransport (ICE-lite, DTLS-SRTP) in the call's audio router.
+ */
+export const mediaWebRtcActions = {
+  webrtcCreate: action<MediaWebRtcTransportInfo>()(
+    'media.webrtc.create',
+    {
+      ...sessionRef,
+      /** Address to listen on (default: the service's listen IP). */
+      listenIp: t.optional(ipLiteral),
+      /** Address announced in ICE candidates (default: the service's announced address). */
+      announcedAddress: t.optional(t.string({ min: 1, max: 253 })),
+    },
+    "Makes the browser's WebRTC transport on a call's media endpoint",
+  ),
+  webrtcConnect: action<{ connected: boolean }>()(
+    'media.webrtc.connect',
+    {
+      ...sessionRef,
+      dtlsParameters: t.object({
+        role: t.optional(t.enum(['auto', 'client', 'server'] as const)),
+        fingerprints: t.array(
+          t.object({ algorithm: t.string({ min: 1, max: 32 }), value: t.string({ min: 1, max: 256 }) }),
+          { min: 1, max: 8 },
+        ),
+      }),
+    },
+    "Gives the browser's DTLS parameters (the browser's role and fingerprints)",
+  ),
+  webrtcProduce: action<{ producerId: string }>()(
+    'media.webrtc.produce',
+    {
+      ...sessionRef,
+      kind: t.enum(['audio'] as const),
+      /** mediasoup `RtpParameters` of the browser's microphone (≤ 16 KiB of JSON). */
+      rtpParameters: t.any(),
+    },
+    "The browser's microphone: what the local side says to the SIP peer (its codec must be the call's)",
+  ),
+  webrtcConsume: action<MediaWebRtcConsumerInfo>()(
+    'media.webrtc.consume',
+    {
+      ...sessionRef,
+      /** The browser device's mediasoup `RtpCapabilities` (≤ 16 KiB of JSON). */
+      rtpCapabilities: t.any(),
+    },
+    'What the SIP peer says, for the browser to hear (once the peer’s RTP has started)',
+  ),
+  webrtcClose: action<{ closed: boolean }>()(
+    'media.webrtc.close',
+    sessionRef,
+    "Closes the browser's transport; the virtual input speaks again (no error if there is none)",
+  ),
+} as const;

@@ -16,6 +16,7 @@ import { LocalAudioSender, FRAME_SAMPLES, g711LawOf, silenceSource, type AudioSo
 import type { PeerStream } from './peer-stream.ts';
 import { DTMF_KEY, codecKey } from './router-codecs.ts';
 import type { VideoInput } from './video-input.ts';
+import type { WebRtcPeer } from './webrtc.ts';
 import type { WorkerSlot } from './worker-pool.ts';
 
 /** What an endpoint needs from the service around it. */
@@ -59,6 +60,8 @@ export class Endpoint {
   closed = false;
   /** What the local side shows (ffmpeg → RTP), started once video is negotiated. */
   videoInput: VideoInput | undefined;
+  /** A browser's WebRTC transport (webrtc.ts): its microphone replaces the virtual input. */
+  browser: WebRtcPeer | undefined;
   /** Set by the core: leaves the worker's load count and SSRC learning. */
   stopLearning: (() => void) | undefined;
 
@@ -148,7 +151,7 @@ export class Endpoint {
     if (stream === this.video) await this.videoInput?.applyDirection(stream.sends);
     if (stream === this.audio) {
       const consumer = this.outConsumer;
-      const send = stream.sends && !(this.micMuted && this.bridgedTo);
+      const send = stream.sends && !(this.micMuted && (this.bridgedTo || this.browser?.speaking));
       if (consumer && !consumer.closed) {
         if (send && consumer.paused) await consumer.resume();
         else if (!send && !consumer.paused) await consumer.pause();
@@ -204,22 +207,29 @@ export class Endpoint {
     if (this.#pipeProducer && !this.#pipeProducer.closed) this.#pipeProducer.close();
     this.#pipeProducer = undefined;
     let source: types.Producer | undefined;
+    let sourceRouter = stream.router;
     const partner = this.bridgedTo?.audio;
     if (partner) {
       const producer = partner.producer;
       if (!producer || producer.closed) return; // wired when the partner's SSRC is known
-      if (partner.router === stream.router) source = producer;
-      else {
-        const { pipeProducer } = await partner.router.pipeToRouter({
-          producerId: producer.id,
-          router: stream.router,
-          keepId: false,
-        });
-        this.#pipeProducer = pipeProducer;
-        source = pipeProducer;
-      }
+      source = producer;
+      sourceRouter = partner.router;
+    } else if (this.browser?.speaking) {
+      // A browser's microphone (webrtc.ts) says what the virtual input would.
+      source = this.browser.producer;
+      sourceRouter = this.browser.router;
     } else {
       source = (this.sender as { producer?: types.Producer } | undefined)?.producer;
+    }
+    if (!source) return;
+    if (sourceRouter !== stream.router) {
+      const { pipeProducer } = await sourceRouter.pipeToRouter({
+        producerId: source.id,
+        router: stream.router,
+        keepId: false,
+      });
+      this.#pipeProducer = pipeProducer;
+      source = pipeProducer;
     }
     if (!source) return;
     try {
@@ -353,6 +363,8 @@ export class Endpoint {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.browser?.close();
+    this.browser = undefined;
     this.#closeAudioPlumbing();
     await this.videoInput?.stop();
     this.audio?.close();

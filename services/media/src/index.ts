@@ -16,6 +16,7 @@ import {
   TalkbusError,
   mediaActions,
   mediaTapActions,
+  mediaWebRtcActions,
   type MediaOutput,
 } from '@talkbus/contracts';
 import { actionsFrom, emit, type Handlers, type ServiceContext, type ServiceFactory } from '@talkbus/runtime';
@@ -28,6 +29,7 @@ import { mediaSettings } from './settings.ts';
 import { tapHandlers } from './tap-actions.ts';
 import { TapManager } from './tap.ts';
 import { setVideoInput } from './video-input.ts';
+import { webrtcHandlers } from './webrtc.ts';
 import { onWorkerLog } from './worker-log.ts';
 
 export type { MediaSettings } from './media-core.ts';
@@ -298,6 +300,7 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
           () => broker?.nodeID ?? '',
         ),
       ),
+      ...actionsFrom(mediaWebRtcActions, webrtcHandlers(started)),
     },
 
     created() {
