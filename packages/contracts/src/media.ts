@@ -262,8 +262,13 @@ export const mediaActions = {
   ),
   endpointUpdate: action<MediaEndpointInfo>()(
     'media.endpoint.update',
-    { ...sessionRef, streams: t.array(streamRule, { min: 1, max: 4 }) },
-    'Applies a negotiation (remote address, codecs, direction, SRTP keys) to the endpoint',
+    {
+      ...sessionRef,
+      streams: t.array(streamRule, { min: 0, max: 4 }),
+      /** true: first add a video PlainTransport to an endpoint made audio-only (answered in `video`). */
+      video: t.optional(t.boolean()),
+    },
+    'Applies a negotiation (remote address, codecs, direction, SRTP keys) to the endpoint; video: true adds a video transport first',
   ),
   endpointClose: action<{ closed: boolean }>()(
     'media.endpoint.close',

@@ -37,7 +37,10 @@ export class Endpoint {
   readonly account: string;
   readonly address: string;
   readonly audio: PeerStream | undefined;
-  readonly video: PeerStream | undefined;
+  /** Added later by `MediaCore.addVideo` when the call was made audio-only. */
+  video: PeerStream | undefined;
+  /** The RTP port range the endpoint was made with (for a stream added later). */
+  readonly portRange: { portMin: number | undefined; portMax: number | undefined };
   readonly #host: EndpointHost;
   micMuted = false;
   speakerMuted = false;
@@ -71,8 +74,10 @@ export class Endpoint {
     address: string;
     audio?: PeerStream;
     video?: PeerStream;
+    portRange?: { portMin: number | undefined; portMax: number | undefined };
     host: EndpointHost;
   }) {
+    this.portRange = options.portRange ?? { portMin: undefined, portMax: undefined };
     this.sessionId = options.sessionId;
     this.account = options.account;
     this.address = options.address;

@@ -110,7 +110,7 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
         logger?.[level](`${params.sessionId}: ${message}`),
       ),
     async endpointUpdate(params) {
-      const endpoint = started().get(params.sessionId);
+      const endpoint = params.video ? await started().addVideo(params.sessionId) : started().get(params.sessionId);
       await endpoint.update(params.streams);
       return endpoint.info();
     },

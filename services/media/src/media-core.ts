@@ -139,25 +139,10 @@ export class MediaCore {
     const announcedAddress = options.announcedAddress ?? this.settings.announcedAddress;
     const streams: PeerStream[] = [];
     const kinds = [...(options.audio ? (['audio'] as const) : []), ...(options.video ? (['video'] as const) : [])];
+    const address = { listenIp, announcedAddress, comedia: options.comedia, srtpSuite: options.srtpSuite };
+    const range = { portMin: options.portMin, portMax: options.portMax };
     try {
-      for (const kind of kinds) {
-        const stream = await this.#ports.bind(
-          options.portMin ?? this.settings.portMin,
-          options.portMax ?? this.settings.portMax,
-          async (port) => {
-            const candidate = new PeerStream(
-              kind,
-              slot,
-              this.pool,
-              { listenIp, announcedAddress, port, comedia: options.comedia, srtpSuite: options.srtpSuite },
-              options.rtcpMux,
-            );
-            await candidate.open();
-            return candidate;
-          },
-        );
-        streams.push(stream);
-      }
+      for (const kind of kinds) streams.push(await this.#openStream(kind, slot, address, options.rtcpMux, range));
     } catch (err) {
       for (const stream of streams) this.#release(stream);
       throw err;
@@ -166,6 +151,7 @@ export class MediaCore {
       sessionId: options.sessionId,
       account: options.account,
       address: announcedAddress ?? listenIp,
+      portRange: range,
       ...(options.audio ? { audio: streams[0]! } : {}),
       ...(options.video ? { video: streams[options.audio ? 1 : 0]! } : {}),
       host: {
@@ -187,6 +173,48 @@ export class MediaCore {
     if (wav) {
       await mkdir(path.dirname(wav), { recursive: true });
       await endpoint.setSink(wav);
+    }
+    return endpoint;
+  }
+
+  /** Binds an even port in the range and opens a PlainTransport stream on it. */
+  #openStream(
+    kind: 'audio' | 'video',
+    slot: WorkerSlot,
+    address: Omit<PeerStream['address'], 'port'>,
+    rtcpMux: boolean,
+    range: { portMin: number | undefined; portMax: number | undefined },
+  ): Promise<PeerStream> {
+    return this.#ports.bind(
+      range.portMin ?? this.settings.portMin,
+      range.portMax ?? this.settings.portMax,
+      async (port) => {
+        const candidate = new PeerStream(kind, slot, this.pool, { ...address, port }, rtcpMux);
+        await candidate.open();
+        return candidate;
+      },
+    );
+  }
+
+  /**
+   * Adds a video PlainTransport to an endpoint made audio-only (guide §6.3, `Mtc_SessUpdate`
+   * adding video, or the peer's re-INVITE adding it), on the audio's worker and with its
+   * address, comedia, rtcp-mux and SRTP suite. A no-op when the endpoint has video.
+   */
+  async addVideo(sessionId: string): Promise<Endpoint> {
+    const endpoint = this.get(sessionId);
+    if (endpoint.video || !endpoint.audio) return endpoint;
+    const { port: _port, ...address } = endpoint.audio.address;
+    endpoint.video = await this.#openStream(
+      'video',
+      endpoint.audio.slot,
+      address,
+      endpoint.audio.rtcpMux,
+      endpoint.portRange,
+    );
+    if (endpoint.closed) {
+      this.#release(endpoint.video);
+      endpoint.video = undefined;
     }
     return endpoint;
   }
