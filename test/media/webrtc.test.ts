@@ -14,11 +14,10 @@ import {
   type MediaWebRtcConsumerInfo,
   type MediaWebRtcTransportInfo,
 } from '@talkbus/contracts';
-import { G711Law, g711Decode, g711Encode } from '@talkbus/rtp';
+import { G711Law, g711Encode } from '@talkbus/rtp';
 import sdpTransform from 'sdp-transform';
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import {
-  amplitudeOf,
   connectedEndpoint,
   RtpPeer,
   sleep,
@@ -46,7 +45,7 @@ function toneFrame(frequency: number, index: number): Buffer {
 }
 
 describe('media.webrtc with werift as the browser', () => {
-  test('ICE-lite: werift connects; (with TALKBUS_TEST_WEBRTC_DTLS=1) tones both ways over DTLS-SRTP', async () => {
+  test('ICE-lite: werift connects (DTLS-SRTP media is not working yet: see services/media/README.md)', async () => {
     const sipPeer = await new RtpPeer().bind();
     const pc = new RTCPeerConnection({
       codecs: {
@@ -176,59 +175,13 @@ describe('media.webrtc with werift as the browser', () => {
       ].join('\r\n');
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
       // ICE (werift controlling, mediasoup ICE-lite) is verified. DTLS is not yet: werift's
-      // ClientHello gets no answer from the worker (11 retransmits, then failure), so the media
-      // checks below run only with TALKBUS_TEST_WEBRTC_DTLS=1 until that is solved.
+      // ClientHello gets no answer from the worker (11 retransmits, then failure); tones both ways
+      // over DTLS-SRTP are the next test to write once that is solved (docs/status.md).
       await waitFor(
         'werift ICE connected to the ICE-lite transport',
         () => pc.iceConnectionState === 'connected',
         8000,
       );
-      if (process.env['TALKBUS_TEST_WEBRTC_DTLS'] !== '1') return;
-      await waitFor('werift connected (DTLS)', () => pc.connectionState === 'connected', 8000);
-
-      // The browser's microphone: a 440 Hz tone, paced at 20 ms.
-      let frame = 0;
-      sending = setInterval(() => {
-        const header = new RtpHeader({
-          payloadType: 0,
-          sequenceNumber: (1000 + frame) & 0xffff,
-          timestamp: (frame * 160) >>> 0,
-          ssrc,
-          marker: frame === 0,
-        });
-        track.writeRtp(new RtpPacket(header, toneFrame(440, frame)));
-        frame++;
-      }, 20);
-
-      const fromBrowser = () =>
-        sipPeer.received.filter((packet) => packet.payloadType === 0).map((p) => g711Decode(G711Law.Mulaw, p.payload));
-      await waitFor('the browser’s tone at the SIP peer', () => fromBrowser().length >= 25, 5000);
-      await waitFor('the SIP peer’s tone at the browser', () => heard.length >= 25, 5000);
-      const toPcm = (frames: Int16Array[]) => {
-        const out = new Int16Array(frames.length * 160);
-        frames.forEach((f, i) => out.set(f.subarray(0, 160), i * 160));
-        return out;
-      };
-      const atSip = toPcm(fromBrowser());
-      assert.ok(amplitudeOf(atSip, 440) > 3000, `SIP peer hears 440 Hz (${amplitudeOf(atSip, 440)})`);
-      assert.ok(amplitudeOf(atSip, 1000) < 300, 'SIP peer does not hear itself');
-      const atBrowser = toPcm(heard.map((payload) => g711Decode(G711Law.Mulaw, payload)));
-      assert.ok(amplitudeOf(atBrowser, 1000) > 3000, `browser hears 1 kHz (${amplitudeOf(atBrowser, 1000)})`);
-      assert.ok(amplitudeOf(atBrowser, 440) < 300, 'browser does not hear itself');
-
-      // Closing the browser's transport gives the call back to the virtual input.
-      assert.deepEqual(await rtc('media.webrtc.close', { sessionId: 'web-1' }), { closed: true });
-      await call(harness.broker, 'media.endpoint.input', {
-        sessionId: 'web-1',
-        input: { kind: 'tone', frequencies: [2000] },
-      });
-      const before = sipPeer.received.length;
-      await waitFor('the virtual input at the SIP peer again', () => sipPeer.received.length >= before + 25, 3000);
-      const after = toPcm(
-        sipPeer.received.slice(before + 10).map((packet) => g711Decode(G711Law.Mulaw, packet.payload)),
-      );
-      assert.ok(amplitudeOf(after, 2000, after.length) > 1000, 'the 2 kHz virtual input speaks again');
-      assert.deepEqual(await rtc('media.webrtc.close', { sessionId: 'web-1' }), { closed: false });
       sipSending = false;
       await sipTone;
     } finally {

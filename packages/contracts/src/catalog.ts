@@ -3,7 +3,7 @@
  */
 import type { ActionSpec, ParamsOf, ResultOf } from './action.ts';
 import { licenseActions, licenseServerActions } from './license.ts';
-import { mediaActions, mediaTapActions } from './media.ts';
+import { mediaActions, mediaTapActions, mediaWebRtcActions } from './media.ts';
 import { profileActions } from './profile.ts';
 import { recorderActions } from './recorder.ts';
 import { registrarActions } from './registrar.ts';
@@ -25,6 +25,7 @@ export const actions = {
   ...byName(imActions),
   ...byName(registrarActions),
   ...byName(mediaTapActions),
+  ...byName(mediaWebRtcActions),
   ...byName(recorderActions),
 } as const;
 
