@@ -7,46 +7,13 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DigestClient, parseMessage, serializeMessage, SipRequest, type SipResponse } from '@talkbus/sip';
-import { freePort } from '../support/ports.ts';
-import { startChild, stopAllChildren, type Child } from '../support/process.ts';
+import { kamailioAvailable, startKamailio, type Kamailio } from '../support/kamailio.ts';
+import { stopAllChildren } from '../support/process.ts';
 
-const KAMAILIO = '/usr/sbin/kamailio';
-const MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
 const HOST = '127.0.0.1';
 
-function config(port: number, dbDir: string, algorithm: string): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:${HOST}:${port}
-mpath="${MODULES}"
-loadmodule "db_text.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "xlog.so"
-loadmodule "auth.so"
-loadmodule "auth_db.so"
-loadmodule "kex.so"
-loadmodule "corex.so"
-modparam("auth_db", "db_url", "text://${dbDir}")
-modparam("auth_db", "calculate_ha1", yes)
-modparam("auth_db", "password_column", "password")
-modparam("auth_db", "use_domain", 0)
-modparam("auth", "algorithm", "${algorithm}")
-modparam("usrloc", "db_mode", 0)
-request_route {
+const routes = `request_route {
   if (is_method("REGISTER")) {
     if (!www_authorize("$td", "subscriber")) {
       www_challenge("$td", "1");
@@ -56,30 +23,16 @@ request_route {
     exit;
   }
   sl_send_reply("404", "Not Here");
-}
-`;
-}
+}`;
 
-interface Registrar {
-  port: number;
-  child: Child;
-  dir: string;
-}
-
-async function startKamailio(algorithm: string): Promise<Registrar> {
-  const dir = mkdtempSync(join(tmpdir(), 'talkbus-kamailio-'));
-  const dbDir = join(dir, 'db');
-  mkdirSync(dbDir);
-  writeFileSync(join(dbDir, 'version'), 'table_name(string) table_version(int)\nsubscriber:7\n');
-  writeFileSync(
-    join(dbDir, 'subscriber'),
-    'id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string)\n1:alice:127.0.0.1:wonderland:x:x\n',
-  );
-  const port = await freePort();
-  const file = join(dir, 'kamailio.cfg');
-  writeFileSync(file, config(port, dbDir, algorithm));
-  const child = startChild(KAMAILIO, ['-DD', '-E', '-m', '64', '-M', '8', '-f', file, '-Y', join(dir, 'run')]);
-  return { port, child, dir };
+function startRegistrar(algorithm: string): Promise<Kamailio> {
+  return startKamailio({
+    transports: ['udp'],
+    children: 1,
+    users: { alice: 'wonderland' },
+    params: [['auth', 'algorithm', algorithm]],
+    routes,
+  });
 }
 
 /** Sends `request` and resolves with its final response; retransmits every 500 ms (Timer E-like), 5 s at most. */
@@ -137,7 +90,7 @@ function newBranch(request: SipRequest, localPort: number): SipRequest {
   return request;
 }
 
-async function ready(socket: Socket, registrar: Registrar, localPort: number): Promise<void> {
+async function ready(socket: Socket, registrar: Kamailio, localPort: number): Promise<void> {
   // Kamailio is ready when it answers; poll with OPTIONS (404 from the route), bounded.
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -154,7 +107,7 @@ async function ready(socket: Socket, registrar: Registrar, localPort: number): P
   }
 }
 
-const available = existsSync(KAMAILIO) && existsSync(join(MODULES, 'auth_db.so'));
+const available = kamailioAvailable(['auth_db']);
 
 describe(
   'DigestClient against Kamailio (REGISTER over UDP)',
@@ -171,11 +124,8 @@ describe(
         `${algorithm}: 401 answered, 200 OK; wrong password ends in AUTH_REJECTED`,
         { timeout: 30_000 },
         async () => {
-          const registrar = await startKamailio(algorithm);
-          cleanup.push(async () => {
-            await registrar.child.stop(3000);
-            rmSync(registrar.dir, { recursive: true, force: true });
-          });
+          const registrar = await startRegistrar(algorithm);
+          cleanup.push(() => registrar.stop());
           const socket = createSocket('udp4');
           cleanup.push(() => {
             socket.close();
