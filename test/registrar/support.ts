@@ -4,7 +4,6 @@
  * through the broker, every `client.*` event recorded, bounded waits for them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context, ServiceBroker } from 'moleculer';
@@ -116,16 +115,6 @@ export async function startRegistrarNode(options: NodeOptions = {}): Promise<Reg
     },
   };
   return node;
-}
-
-/** Whether a command exists (SIPp's `-v` exits non-zero but prints its version). */
-export function hasCommand(command: string, args: string[] = ['-v']): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
 }
 
 /** Resolves after `ms` of real time (only to let a peer's own timers run; never to wait for our state). */

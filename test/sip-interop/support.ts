@@ -4,7 +4,6 @@
  * `-m`, `-timeout` with `-timeout_error`, wrapped in `timeout`, stopped by PID (see
  * ../shared/reference/peers.md for the SIPp 3.6.1 quirks these follow).
  */
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import path from 'node:path';
@@ -20,24 +19,16 @@ import {
   type TransportUser,
 } from '@talkbus/sip';
 import { freePort } from '../support/ports.ts';
-import { startChild, type Child } from '../support/process.ts';
+import { type Child } from '../support/process.ts';
+import { startSipp } from '../support/sipp.ts';
+
+export { hasSipp, sippFailure } from '../support/sipp.ts';
 
 /** Where the scenarios live. */
 export const SCENARIOS = path.join(import.meta.dirname, 'scenarios');
 
 /** T1 for the suite: short, so retransmissions and timeouts run fast (RFC default stays 500). */
 export const TEST_T1 = 50;
-
-/** True when `sipp` runs here. */
-export function hasSipp(): boolean {
-  try {
-    execFileSync('sipp', ['-v'], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch (error) {
-    // `sipp -v` exits non-zero but prints its version; only a missing binary counts.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
 
 /** One side's address family on loopback. */
 export type Family = 4 | 6;
@@ -161,42 +152,18 @@ export interface SippProcess {
 
 /** Starts SIPp (bounded in three ways: `-timeout`, `timeout`, and a kill by PID). */
 export async function runSipp(run: SippRun): Promise<SippProcess> {
-  const port = run.port ?? (await freePort());
-  const bound = run.timeoutSeconds ?? 20;
-  const args = [
-    String(bound + 5),
-    'sipp',
-    ...(run.remote === undefined ? [] : [run.remote]),
-    '-sf',
-    path.join(SCENARIOS, run.scenario),
-    '-p',
-    String(port),
-    '-i',
-    loopback(run.family),
-    '-t',
-    run.protocol === 'udp' ? 'u1' : 't1',
-    '-m',
-    String(run.calls ?? 1),
-    '-timeout',
-    `${bound}s`,
-    '-timeout_error',
-    '-nostdin',
-    '-max_recv_loops',
-    '1000',
-    ...Object.entries(run.keys ?? {}).flatMap(([name, value]) => ['-key', name, value]),
-    ...(run.args ?? []),
-  ];
-  const child = startChild('timeout', args);
-  let timer: NodeJS.Timeout | undefined;
-  const result = Promise.race([
-    child.exited,
-    new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), (bound + 10) * 1000))),
-  ]).then(async (code) => {
-    clearTimeout(timer);
-    if (code === 'hung') await child.kill();
-    return code;
+  const sipp = await startSipp({
+    scenario: path.join(SCENARIOS, run.scenario),
+    ...(run.remote === undefined ? {} : { remote: run.remote }),
+    ...(run.port === undefined ? {} : { port: run.port }),
+    address: loopback(run.family),
+    protocol: run.protocol,
+    calls: run.calls ?? 1,
+    keys: run.keys ?? {},
+    timeoutSeconds: run.timeoutSeconds ?? 20,
+    args: ['-max_recv_loops', '1000', ...(run.args ?? [])],
   });
-  return { child, port, result };
+  return { child: sipp.child, port: sipp.port, result: sipp.done() };
 }
 
 /**
@@ -233,11 +200,6 @@ function isBound(port: number, family: Family, protocol: 'udp' | 'tcp'): Promise
       server.listen(port, address, () => server.close(() => resolve(false)));
     }
   });
-}
-
-/** Asserts-friendly summary of a SIPp run that failed. */
-export function sippFailure(sipp: SippProcess, code: number | string): string {
-  return `sipp exited ${code}:\n${sipp.child.output().slice(-3000)}`;
 }
 
 /** A small SDP offer/answer from talkbus. */
