@@ -179,7 +179,8 @@ const inputRule = t.object({
 });
 /** What the local side shows (the endpoint's virtual video input, sent through ffmpeg). */
 export type MediaVideoInput = TypeOf<typeof videoInputRule>;
-const videoInputRule = t.object({
+/** `media.endpoint.video`'s input (also taken by `session.video`). */
+export const videoInputRule = t.object({
   /** none: stop; pattern: ffmpeg's test pattern (320×240, 15 fps); file: a looped video file. */
   kind: t.enum(['none', 'pattern', 'file'] as const),
   /** file: the video file ffmpeg reads. */

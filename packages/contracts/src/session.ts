@@ -12,6 +12,7 @@
  * call and route it there (ARCHITECTURE.md, "Embedded and cluster").
  */
 import { action } from './action.ts';
+import { videoInputRule, type MediaVideoInputInfo } from './media.ts';
 import { accountName } from './profile.ts';
 import { t } from './schema.ts';
 
@@ -165,13 +166,22 @@ export const sessionActions = {
       uri,
       audio: t.optional(t.boolean()),
       video: t.optional(t.boolean()),
+      /** Accept the peer adding video by re-INVITE (default: `video`); else its video gets port 0. */
+      acceptVideo: t.optional(t.boolean()),
       cookie: t.optional(cookie),
     },
     'Calls a SIP or tel URI, audio and/or video (Mtc_SessCall, guide §6.2.1, §6.3.1, §6.11)',
   ),
   answer: action<{ sessionId: string }>()(
     'session.answer',
-    { ...sessionRef, audio: t.optional(t.boolean()), video: t.optional(t.boolean()), cookie: t.optional(cookie) },
+    {
+      ...sessionRef,
+      audio: t.optional(t.boolean()),
+      video: t.optional(t.boolean()),
+      /** Accept the peer adding video by re-INVITE later (default: answered with video). */
+      acceptVideo: t.optional(t.boolean()),
+      cookie: t.optional(cookie),
+    },
     'Answers an incoming call, audio and/or video (Mtc_SessAnswer, guide §6.2.2, §6.3.2)',
   ),
   term: action<{ sessionId: string; state: SessionState }>()(
@@ -193,6 +203,11 @@ export const sessionActions = {
     'session.update',
     { ...sessionRef, video: t.boolean() },
     'Adds or removes video by re-INVITE; call.modifyAcpt when accepted (Mtc_SessUpdate)',
+  ),
+  video: action<MediaVideoInputInfo>()(
+    'session.video',
+    { ...sessionRef, input: videoInputRule },
+    'Starts (pattern or looped file) or stops (none) sending video: media.endpoint.video (Mtc_SessStartVideo/StopVideo)',
   ),
   transfer: action<{ sessionId: string }>()(
     'session.transfer',

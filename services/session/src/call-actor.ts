@@ -4,12 +4,19 @@
  * transition. Results of effects (media endpoint ready, SIP answers, timers) come back as inputs
  * through the same mailbox; nothing else changes the call's data.
  */
-import { ErrorCode, TalkbusError, type MediaEndpointInfo } from '@talkbus/contracts';
+import {
+  ErrorCode,
+  TalkbusError,
+  type MediaEndpointInfo,
+  type MediaVideoInput,
+  type MediaVideoInputInfo,
+} from '@talkbus/contracts';
 import type { MediaSession } from '@talkbus/sdp';
 import type { Clock, TimerHandle } from '@talkbus/sip';
 import type { CallData, CallEffect, CallInput, CallTimer } from './call-model.ts';
 import type { CallConfig, TableContext } from './call-steps.ts';
 import { transition } from './call-table.ts';
+import { localTransport } from './media-session-factory.ts';
 import type { CallMediaPort, CallServicePort, CallSipPort } from './ports.ts';
 
 /** What an actor is made of. */
@@ -43,6 +50,8 @@ export class CallActor {
   readonly #queue: Queued[] = [];
   readonly #timers = new Map<CallTimer, TimerHandle>();
   #media: MediaSession | null = null;
+  /** The endpoint has a video transport (made with video, or added by `media.addVideo`). */
+  #videoTransport = false;
   #draining = false;
   #disposed = false;
   /** Media RPCs run in order (create before update before close). */
@@ -124,6 +133,7 @@ export class CallActor {
       now: options.wallClock,
       random: options.random ?? Math.random,
       localUri: options.localUri,
+      videoTransport: this.#videoTransport,
     };
   }
 
@@ -165,11 +175,26 @@ export class CallActor {
           try {
             const endpoint = await media.create({ video: effect.video });
             this.#media = this.#options.mediaSession(endpoint);
+            this.#videoTransport = endpoint.video !== null;
           } catch (error) {
             this.post({ type: 'media.failed', message: (error as Error).message });
             return;
           }
           this.post({ type: 'media.ready' });
+        });
+      case 'media.addVideo':
+        return this.#mediaStep(async (media) => {
+          try {
+            const endpoint = await media.addVideo();
+            if (!endpoint.video) throw new Error('the media endpoint has no video transport');
+            // The next offer or answer names the new port (RFC 3264 §8: a stream added by a re-offer).
+            this.#media?.setTransport(localTransport(endpoint));
+            this.#videoTransport = true;
+          } catch (error) {
+            this.post({ type: 'media.videoFailed', message: (error as Error).message });
+            return;
+          }
+          this.post({ type: 'media.videoAdded' });
         });
       case 'media.update':
         return this.#mediaStep((media) => media.update(effect.streams), 'media');
@@ -256,6 +281,20 @@ export class CallActor {
   /** The dialog's ids (for Replaces, RFC 3891), once the dialog exists. */
   dialogIds(): { callId: string; localTag: string; remoteTag: string } | null {
     return this.#disposed ? null : this.#options.sip.dialogIds();
+  }
+
+  /**
+   * What the local side shows (`session.video`: Mtc_SessStartVideo / StopVideo): a test pattern
+   * or looped file, or none. It changes no call state, so it bypasses the table, but runs in
+   * order with the call's other media RPCs (after the update that wires the video stream).
+   */
+  video(input: MediaVideoInput): Promise<MediaVideoInputInfo> {
+    const { phase, sessionId } = this.#data;
+    if (this.#disposed || phase === 'ended')
+      return Promise.reject(new TalkbusError(ErrorCode.SESSION_ENDED, `Session ${sessionId} has ended`, { sessionId }));
+    const result = this.#mediaChain.then(() => this.#options.media.video(input));
+    this.#mediaChain = result.catch(() => undefined);
+    return result;
   }
 
   /** Resolves once the media RPCs started so far have settled (tests, shutdown). */

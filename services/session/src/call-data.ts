@@ -28,6 +28,8 @@ export interface NewCall {
   waiting?: boolean;
   /** Incoming: the INVITE's Allow lists UPDATE. */
   peerAllowsUpdate?: boolean;
+  /** Accept the peer adding video later (default: `video`). */
+  acceptVideo?: boolean;
 }
 
 /** The data a call's actor starts with. */
@@ -45,6 +47,8 @@ export function newCallData(call: NewCall): CallData {
     localHold: 'none',
     remoteHeld: false,
     video: call.video,
+    acceptVideo: call.acceptVideo ?? call.video,
+    videoPending: null,
     offer: null,
     glare: null,
     transfer: 'none',

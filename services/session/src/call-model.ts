@@ -97,12 +97,22 @@ export interface CallData {
   referSubscription: boolean;
   /** Incoming while another call of the account talks: call waiting (guide §6.5). */
   waiting: boolean;
+  /**
+   * The call's video policy: a peer's re-INVITE adding video is accepted (true) or answered with
+   * port 0 (guide §6.3). True once the app called, answered or updated with video.
+   */
+  acceptVideo: boolean;
+  /** A video transport being added to the endpoint before an offer or answer can name its port. */
+  videoPending: VideoPending | null;
 }
+
+/** What waits for the endpoint's new video transport: our `session.update`, or the peer's offer. */
+export type VideoPending = { for: 'update' } | { for: 'peer'; offer: Extract<SipInput, { type: 'sip.reoffer' }> };
 
 /** Inputs from the app (the session actions), each answered by the actor. */
 export type AppInput =
   | { type: 'app.start' }
-  | { type: 'app.answer'; video: boolean; cookie?: string }
+  | { type: 'app.answer'; video: boolean; cookie?: string; acceptVideo?: boolean }
   | { type: 'app.term'; reason: TermRequestReason }
   | { type: 'app.hold' }
   | { type: 'app.unhold' }
@@ -159,6 +169,9 @@ export interface SessionExpiresValue {
 export type OtherInput =
   | { type: 'media.ready' }
   | { type: 'media.failed'; message: string }
+  /** The endpoint has a video transport now (`media.addVideo`), or could not get one. */
+  | { type: 'media.videoAdded' }
+  | { type: 'media.videoFailed'; message: string }
   | { type: 'media.dtmf'; key: string; durationMs: number }
   | { type: 'media.rtpTimeout' }
   | { type: 'timer.noAnswer' }
@@ -200,6 +213,8 @@ export type CallEffect =
   // media (through the media port)
   | { kind: 'media.create'; video: boolean }
   | { kind: 'media.update'; streams: MediaStreamParams[] }
+  /** Adds a video transport to an endpoint made audio-only; reports media.videoAdded/videoFailed. */
+  | { kind: 'media.addVideo' }
   | { kind: 'media.earlyMedia'; mode: 'local-ringback' | 'network' }
   | { kind: 'media.dtmf'; digits: string; durationMs: number }
   | { kind: 'media.mute'; mic?: boolean; speaker?: boolean }

@@ -40,6 +40,8 @@ export interface OutgoingCall {
   account: string;
   uri: string;
   video: boolean;
+  /** Accept the peer adding video later (default: `video`). */
+  acceptVideo?: boolean;
   cookie: string | null;
   referredFrom?: string;
   referredBy?: string | null;
@@ -149,6 +151,7 @@ export class CallRegistry {
       peerUri: params.uri,
       cookie: params.cookie,
       video: params.video,
+      ...(params.acceptVideo !== undefined ? { acceptVideo: params.acceptVideo } : {}),
       startedAt: this.#options.wallClock(),
       sessionInterval: this.#config(context).sessionInterval,
       referredFrom: params.referredFrom ?? null,

@@ -56,6 +56,8 @@ export interface TableContext {
   random(): number;
   /** Our AOR, for Referred-By and Diversion. */
   readonly localUri: string;
+  /** The endpoint has a video transport, so an offer or answer can carry video. */
+  readonly videoTransport: boolean;
 }
 
 /** A transition's outcome: the next data and the effects, in order. */

@@ -193,7 +193,12 @@ export const startIncoming: Row<'app.start'> = (data, _input, ctx) =>
 export const answer: Row<'app.answer'> = (data, input) =>
   step(
     data,
-    { phase: 'answering', video: data.video && input.video, cookie: input.cookie ?? data.cookie },
+    {
+      phase: 'answering',
+      video: data.video && input.video,
+      acceptVideo: input.acceptVideo ?? (data.video && input.video),
+      cookie: input.cookie ?? data.cookie,
+    },
     { kind: 'timer.cancel', timer: 'noAnswer' },
     { kind: 'media.create', video: data.video && input.video },
   );

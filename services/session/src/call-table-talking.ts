@@ -28,7 +28,7 @@ function mediaOf(ctx: TableContext) {
 }
 
 /** Sends a re-offer for `pending` (guide §6.6 hold/unhold, table 6-2 update, RFC 4028 refresh). */
-function reoffer(data: CallData, pending: PendingOffer, ctx: TableContext): Step {
+export function reoffer(data: CallData, pending: PendingOffer, ctx: TableContext): Step {
   const media = mediaOf(ctx);
   const interval = data.timer?.interval ?? ctx.config.sessionInterval;
   // RFC 4028 §9: "UPDATE is RECOMMENDED … when the UA knows the peer supports it" (its Allow);
@@ -59,8 +59,8 @@ function reoffer(data: CallData, pending: PendingOffer, ctx: TableContext): Step
   );
 }
 
-function pendingWork(data: CallData): boolean {
-  return data.offer !== null || data.glare !== null;
+export function pendingWork(data: CallData): boolean {
+  return data.offer !== null || data.glare !== null || data.videoPending !== null;
 }
 
 /** `session.hold`: one hold at a time (guide §6.6: no unhold before holdOk, and vice versa). */
@@ -75,12 +75,6 @@ export const unhold: Row<'app.unhold'> = (data, _input, ctx) => {
   if (data.localHold === 'none') throw wrongState(data, 'unhold a call that is not held');
   if (data.localHold !== 'held' || pendingWork(data)) throw busy(data, 'unhold');
   return reoffer(data, { purpose: 'unhold', video: data.video }, ctx);
-};
-
-/** `session.update`: add or remove video. */
-export const update: Row<'app.update'> = (data, input, ctx) => {
-  if (pendingWork(data)) throw busy(data, 'update the media');
-  return reoffer(data, { purpose: 'update', video: input.video }, ctx);
 };
 
 /** 2xx to our re-offer: holdOk / unholdOk / modifyAcpt, or a refreshed session timer. */

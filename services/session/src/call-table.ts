@@ -20,6 +20,7 @@ import * as setup from './call-table-setup.ts';
 import { emit, step, wrongState, type Step, type TableContext, type Transition } from './call-steps.ts';
 import * as talking from './call-table-talking.ts';
 import * as im from './call-table-im.ts';
+import * as video from './call-table-video.ts';
 import type { SessionState } from '@talkbus/contracts';
 
 type Rows = Partial<{ [T in CallInputType]: Transition<Extract<CallInput, { type: T }>> }>;
@@ -101,11 +102,13 @@ export const callTable: Record<SessionState, Rows> = {
     'app.term': talking.hangUp,
     'app.hold': talking.hold,
     'app.unhold': talking.unhold,
-    'app.update': talking.update,
+    'app.update': video.update,
     'app.transfer': talking.transfer,
     'app.dtmf': talking.sendDtmf,
     'sip.bye': talking.byeReceived,
-    'sip.reoffer': talking.peerReoffer,
+    'sip.reoffer': video.peerReoffer,
+    'media.videoAdded': video.videoAdded,
+    'media.videoFailed': video.videoFailed,
     'sip.reofferAnswered': talking.reofferAnswered,
     'sip.reofferRejected': talking.reofferRejected,
     'sip.ack': talking.reofferAck,

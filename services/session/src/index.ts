@@ -85,6 +85,7 @@ export function createSessionService(context: SessionServiceContext): ServiceSch
           account: params.account,
           uri: params.uri,
           video: params.video ?? false,
+          ...(params.acceptVideo !== undefined ? { acceptVideo: params.acceptVideo } : {}),
           cookie: params.cookie ?? null,
         }),
       }));
@@ -94,6 +95,7 @@ export function createSessionService(context: SessionServiceContext): ServiceSch
         await actor.ask({
           type: 'app.answer',
           video: params.video ?? actor.data.video,
+          ...(params.acceptVideo !== undefined ? { acceptVideo: params.acceptVideo } : {}),
           ...(params.cookie !== undefined ? { cookie: params.cookie } : {}),
         });
         return { sessionId: params.sessionId };
@@ -118,6 +120,7 @@ export function createSessionService(context: SessionServiceContext): ServiceSch
         await actor.ask({ type: 'app.update', video: params.video });
         return { sessionId: params.sessionId };
       }),
+    video: (params, ctx) => onCall(ctx, params.sessionId, (actor) => actor.video(params.input)),
     transfer: (params, ctx) =>
       onCall(ctx, params.sessionId, async (actor) => {
         await actor.ask({ type: 'app.transfer', referTo: params.uri });

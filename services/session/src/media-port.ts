@@ -2,7 +2,13 @@
  * A call's media port over the broker: the `media` service's endpoint actions, addressed by the
  * call's session id, on this node (the endpoint lives where the call's RTP is: its home node).
  */
-import { call, type Caller, type MediaEndpointInfo, type MediaStreamParams } from '@talkbus/contracts';
+import {
+  call,
+  type Caller,
+  type MediaEndpointInfo,
+  type MediaStreamParams,
+  type MediaVideoInputInfo,
+} from '@talkbus/contracts';
 import type { CallMediaPort } from './ports.ts';
 
 /** What a media port needs of the node. */
@@ -41,6 +47,12 @@ export function brokerMediaPort(options: MediaPortOptions): CallMediaPort {
     },
     async update(streams: MediaStreamParams[]): Promise<void> {
       await call(caller, 'media.endpoint.update', { sessionId, streams }, local);
+    },
+    async addVideo(): Promise<MediaEndpointInfo> {
+      return call(caller, 'media.endpoint.update', { sessionId, streams: [], video: true }, local);
+    },
+    async video(input): Promise<MediaVideoInputInfo> {
+      return call(caller, 'media.endpoint.video', { sessionId, input }, local);
     },
     async earlyMedia(mode): Promise<void> {
       await call(caller, 'media.endpoint.earlyMedia', { sessionId, mode }, local);

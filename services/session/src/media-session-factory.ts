@@ -12,6 +12,7 @@ import {
   TELEPHONE_EVENT,
   type CodecCapability,
   type LocalPort,
+  type LocalTransport,
 } from '@talkbus/sdp';
 
 function localPort(port: MediaLocalPort | null): LocalPort | undefined {
@@ -28,6 +29,17 @@ function pick(all: readonly CodecCapability[], names: readonly string[] | undefi
   return chosen.length > 0 ? chosen : undefined;
 }
 
+/** The endpoint's address and ports as a `MediaSession` transport. */
+export function localTransport(endpoint: MediaEndpointInfo): LocalTransport {
+  const audioPort = localPort(endpoint.audio);
+  const videoPort = localPort(endpoint.video);
+  return {
+    address: endpoint.address,
+    ...(audioPort ? { audio: audioPort } : {}),
+    ...(videoPort ? { video: videoPort } : {}),
+  };
+}
+
 /** A `MediaSession` on the endpoint's ports, with the account's codecs in its order. */
 export function mediaSessionFor(
   endpoint: MediaEndpointInfo,
@@ -35,14 +47,8 @@ export function mediaSessionFor(
 ): MediaSession {
   const audio = pick([PCMU, PCMA, G722, OPUS, TELEPHONE_EVENT], account.audioCodecs);
   const video = pick(DEFAULT_VIDEO_CODECS, account.videoCodecs);
-  const audioPort = localPort(endpoint.audio);
-  const videoPort = localPort(endpoint.video);
   return new MediaSession({
-    transport: {
-      address: endpoint.address,
-      ...(audioPort ? { audio: audioPort } : {}),
-      ...(videoPort ? { video: videoPort } : {}),
-    },
+    transport: localTransport(endpoint),
     ...(audio || video ? { capabilities: { ...(audio ? { audio } : {}), ...(video ? { video } : {}) } } : {}),
     ...(endpoint.audio?.srtp
       ? { srtp: { mode: 'optional' as const, keys: { [endpoint.audio.srtp.suite]: endpoint.audio.srtp.keyBase64 } } }

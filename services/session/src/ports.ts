@@ -7,7 +7,7 @@
  * port is given the actor's `post`). A port method may throw or reject: the actor turns that
  * into an `effect.failed` input.
  */
-import type { MediaEndpointInfo, MediaStreamParams } from '@talkbus/contracts';
+import type { MediaEndpointInfo, MediaStreamParams, MediaVideoInput, MediaVideoInputInfo } from '@talkbus/contracts';
 import type { CallInput, HeaderList } from './call-model.ts';
 
 /** The SIP side of one call: its INVITE transaction(s) and, once confirmed, its dialog. */
@@ -45,6 +45,10 @@ export interface CallSipPort {
 export interface CallMediaPort {
   create(options: { video: boolean }): Promise<MediaEndpointInfo>;
   update(streams: MediaStreamParams[]): Promise<void>;
+  /** Adds a video transport to an endpoint made audio-only (`media.endpoint.update { video: true }`). */
+  addVideo(): Promise<MediaEndpointInfo>;
+  /** What the local side shows (`media.endpoint.video`: Mtc_SessStartVideo / StopVideo). */
+  video(input: MediaVideoInput): Promise<MediaVideoInputInfo>;
   earlyMedia(mode: 'local-ringback' | 'network'): Promise<void>;
   dtmf(digits: string, durationMs: number): Promise<void>;
   mute(options: { mic?: boolean; speaker?: boolean }): Promise<void>;

@@ -3,7 +3,7 @@
  * with fake SIP, media and service ports that record what the actor asked for, and a peer
  * `MediaSession` that writes the other side's SDP.
  */
-import type { MediaEndpointInfo, MediaStreamParams } from '@talkbus/contracts';
+import type { MediaEndpointInfo, MediaStreamParams, MediaVideoInput, MediaVideoInputInfo } from '@talkbus/contracts';
 import { MediaSession } from '@talkbus/sdp';
 import { SimulatedClock } from '@talkbus/sip';
 import { CallActor } from './call-actor.ts';
@@ -108,6 +108,18 @@ export class FakeMedia implements CallMediaPort {
   async update(streams: MediaStreamParams[]): Promise<void> {
     this.calls.push(`update:${streams.map((s) => `${s.kind}/${s.direction}`).join(',')}`);
     this.updates.push(streams);
+  }
+  failAddVideo = false;
+  async addVideo(): Promise<MediaEndpointInfo> {
+    this.calls.push('addVideo');
+    if (this.failAddVideo) throw new Error('no video port');
+    const info = await this.create({ video: true });
+    this.calls.pop(); // the `create+video` entry: only the info is wanted
+    return info;
+  }
+  async video(input: MediaVideoInput): Promise<MediaVideoInputInfo> {
+    this.calls.push(`video:${input.kind}`);
+    return { sessionId: 's', input, pid: null, codec: null, payloadType: null };
   }
   async earlyMedia(mode: 'local-ringback' | 'network'): Promise<void> {
     this.calls.push(`earlyMedia:${mode}`);
