@@ -74,3 +74,48 @@ test(
     }
   },
 );
+
+test(
+  'session.update adds video (re-INVITE with a video port, modifyAcpt, VP8 RTP to the peer) and removes it',
+  { skip },
+  async () => {
+    const socket = createSocket('udp4');
+    const packets: Buffer[] = [];
+    socket.on('message', (message) => packets.push(message));
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    try {
+      const sipp = await startSipp('uas-update-video.xml', { keys: { videoport: String(socket.address().port) } });
+      const { sessionId } = await node.call<{ sessionId: string }>('session.call', {
+        account: 'alice',
+        uri: `sip:bob@127.0.0.1:${sipp.port}`,
+      });
+      await node.waitFor('call.talking', { sessionId });
+      const from = node.events.length;
+      await node.call('session.update', { sessionId, video: true });
+      const accepted = await node.waitFor('call.modifyAcpt', { sessionId }, 5000, from);
+      assert.equal(accepted.payload.video, true);
+      const info = await node.call<{ payloadType: number | null }>('session.video', {
+        sessionId,
+        input: { kind: 'pattern' },
+      });
+      assert.equal(info.payloadType, 96);
+      const deadline = Date.now() + 8000;
+      while (packets.length < 10 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(packets.length >= 10, `VP8 RTP at the test's socket (${packets.length} packets)`);
+      const removedFrom = node.events.length;
+      await node.call('session.update', { sessionId, video: false });
+      const removed = await node.waitFor('call.modifyAcpt', { sessionId }, 5000, removedFrom);
+      assert.equal(removed.payload.video, false);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // packets already in flight
+      const stoppedAt = packets.length;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.ok(packets.length <= stoppedAt + 2, 'no more video once removed');
+      await node.call('session.term', { sessionId });
+      await node.waitFor('call.termed', { sessionId });
+      assert.deepEqual(node.names(sessionId), ['outgoing', 'talking', 'modifyAcpt', 'modifyAcpt', 'termed']);
+      assert.equal(await sipp.done(5000), 0, 'SIPp saw a video port, then port 0, in our re-INVITEs');
+    } finally {
+      socket.close();
+    }
+  },
+);
