@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, TalkbusError } from '@talkbus/contracts';
 import type { NewCall } from './call-data.ts';
-import { Harness } from './test-harness.ts';
+import { Harness, flush } from './test-harness.ts';
 
 async function talkingAudioOnly(call: Partial<NewCall> = {}): Promise<Harness> {
   const h = new Harness({ direction: 'outgoing', ...call });
@@ -103,7 +103,7 @@ test('the peer re-INVITEs again while we add video for its first offer: 500 with
   h.actor.post({ type: 'sip.reoffer', requestId: 'r1', method: 'INVITE', sdp: offer, sessionExpires: null });
   h.actor.post({ type: 'sip.reoffer', requestId: 'r2', method: 'INVITE', sdp: offer, sessionExpires: null });
   await h.actor.settled();
-  await h.post({ type: 'timer.glare' });
+  await flush(); // the videoAdded input's transition
   const answers = h.sip.sent.filter((sent) => sent.op === 'respondRequest').map((sent) => sent.status);
   assert.deepEqual(answers, [500, 200]);
 });
@@ -116,4 +116,21 @@ test('session.video reaches the media port after the call’s earlier media RPCs
   assert.deepEqual(h.media.calls, ['addVideo', 'video:pattern']);
   await h.ask({ type: 'app.term', reason: 'NORMAL' });
   await assert.rejects(h.actor.video({ kind: 'none' }), (e: unknown) => TalkbusError.is(e, ErrorCode.SESSION_ENDED));
+});
+
+test('an incoming call answered audio-only with acceptVideo: the peer’s added video is accepted later', async () => {
+  const h = new Harness({ direction: 'incoming', video: false, remoteOffer: null });
+  await h.ask({ type: 'app.start' });
+  await h.ask({ type: 'app.answer', video: false, acceptVideo: true });
+  const ok = h.sip.last('respond')!;
+  assert.equal(ok.status, 200);
+  // Offerless INVITE: our offer is in the 200, the peer's answer in the ACK.
+  await h.post({ type: 'sip.ack', sdp: h.peer.receiveOffer(ok.sdp!) });
+  assert.equal(h.actor.data.phase, 'talking');
+  assert.deepEqual(h.media.calls.slice(0, 1), ['create']);
+  const offer = h.peer.createReoffer({ video: true });
+  await h.post({ type: 'sip.reoffer', requestId: 'r1', method: 'INVITE', sdp: offer, sessionExpires: null });
+  assert.ok(h.media.calls.includes('addVideo'));
+  assert.match(h.sip.last('respondRequest')!.sdp!, /m=video 40002 /);
+  assert.equal(h.actor.data.video, true);
 });
