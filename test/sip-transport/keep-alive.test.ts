@@ -9,17 +9,16 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SimulatedClock, TransportError, type TransportProtocol } from '@talkbus/sip';
 import {
-  autoAnswer,
-  makeCertificate,
+  makePeerTls,
   optionsRequest,
   requestLike,
   responseTo,
   startLayer,
+  startPair,
   type TestLayer,
 } from './support.ts';
 
-const certificate = makeCertificate();
-const tls = { cert: certificate.cert, key: certificate.key, ca: certificate.cert };
+const { tls } = makePeerTls();
 
 describe('sendKeepAlive (RFC 5626 §4.4.1)', () => {
   const layers: TestLayer[] = [];
@@ -29,10 +28,8 @@ describe('sendKeepAlive (RFC 5626 §4.4.1)', () => {
 
   for (const protocol of ['tcp', 'tls', 'ws', 'wss'] as TransportProtocol[]) {
     it(`${protocol}: ping → pong, by connection id and by target; the flow stays usable`, async () => {
-      const a = await startLayer([protocol], '127.0.0.1', { tls });
-      const b = await startLayer([protocol], '127.0.0.1', { tls });
+      const { a, b } = await startPair([protocol], '127.0.0.1', { tls });
       layers.push(a, b);
-      autoAnswer(b);
       const first = optionsRequest();
       const sent = await a.layer.send(first, { destination: b.address(protocol) });
       await a.user.message('the 200', responseTo(first, 200));
@@ -96,10 +93,8 @@ describe('sendKeepAlive (RFC 5626 §4.4.1)', () => {
   });
 
   it('udp: a CRLF datagram, ignored by the far side; no round trip', async () => {
-    const a = await startLayer(['udp'], '127.0.0.1');
-    const b = await startLayer(['udp'], '127.0.0.1');
+    const { a, b } = await startPair(['udp'], '127.0.0.1');
     layers.push(a, b);
-    autoAnswer(b);
     const result = await a.layer.sendKeepAlive({ destination: b.address('udp') });
     assert.deepEqual(result, { connectionId: null, roundTripMs: undefined });
     const request = optionsRequest();

@@ -9,19 +9,18 @@ import { createSocket } from 'node:dgram';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { TransportError } from '@talkbus/sip';
-import { freePort } from '../support/ports.ts';
 import {
   autoAnswer,
-  makeCertificate,
+  makePeerTls,
   optionsRequest,
   requestLike,
   responseTo,
   startLayer,
+  startPair,
   type TestLayer,
 } from './support.ts';
 
-const certificate = makeCertificate();
-const tls = { cert: certificate.cert, key: certificate.key, ca: certificate.cert };
+const { certificate, tls } = makePeerTls();
 
 /** A raw client: connects, collects everything it reads, and can wait (bounded) for a pattern. */
 async function rawClient(
@@ -172,10 +171,7 @@ describe('§18.1.1: a UDP request above the MTU limit goes over TCP', () => {
   let a: TestLayer;
   let b: TestLayer;
   before(async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
-    a = await startLayer(['udp', 'tcp'], '127.0.0.1', { ports: { udp: portA, tcp: portA } });
-    b = await startLayer(['udp', 'tcp'], '127.0.0.1', { ports: { udp: portB, tcp: portB } });
-    autoAnswer(b);
+    ({ a, b } = await startPair(['udp', 'tcp'], '127.0.0.1', { onePort: true }));
   });
   after(async () => {
     await a.layer.stop();

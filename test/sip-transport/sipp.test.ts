@@ -16,8 +16,7 @@ const scenario = path.join(import.meta.dirname, 'options-uac.xml');
 describe('SIPp interop (OPTIONS → 200)', { skip: hasSipp() ? false : 'sipp is not installed' }, () => {
   let server: TestLayer;
   before(async () => {
-    const port = await freePort();
-    server = await startLayer(['udp', 'tcp'], '127.0.0.1', { ports: { udp: port, tcp: port } });
+    server = await startLayer(['udp', 'tcp'], '127.0.0.1', { onePort: true });
     autoAnswer(server);
   });
   after(() => server.layer.stop());

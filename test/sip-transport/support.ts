@@ -19,6 +19,7 @@ import {
   type TransportFailure,
   type TransportProtocol,
 } from '@talkbus/sip';
+import { freePort } from '../support/ports.ts';
 
 /** PEM certificate and key for 127.0.0.1, ::1 and localhost. */
 export interface TestCertificate {
@@ -122,6 +123,19 @@ export class RecordingUser {
   }
 }
 
+/** TLS options of layers that verify each other against `certificate` as their CA (verification stays on). */
+export interface PeerTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** A fresh self-signed certificate and the {@link PeerTls} options built on it. */
+export function makePeerTls(): { certificate: TestCertificate; tls: PeerTls } {
+  const certificate = makeCertificate();
+  return { certificate, tls: { cert: certificate.cert, key: certificate.key, ca: certificate.cert } };
+}
+
 /** A started layer with its user. */
 export interface TestLayer {
   layer: SipTransportLayer;
@@ -130,21 +144,27 @@ export interface TestLayer {
   address(protocol: TransportProtocol): TransportAddress;
 }
 
+/** Options of {@link startLayer}. */
+export type LayerOptions = Partial<Omit<SipTransportLayerOptions, 'user' | 'listeners'>> & {
+  ports?: Partial<Record<TransportProtocol, number>>;
+  /** Every protocol on one free port (UDP and TCP side by side, as SIP peers bind them). */
+  onePort?: boolean;
+  clock?: Clock;
+};
+
 /** Starts a layer listening on `host` (port 0 unless given) for each protocol. */
 export async function startLayer(
   protocols: TransportProtocol[],
   host: string,
-  options: Partial<Omit<SipTransportLayerOptions, 'user' | 'listeners'>> & {
-    ports?: Partial<Record<TransportProtocol, number>>;
-    clock?: Clock;
-  } = {},
+  options: LayerOptions = {},
 ): Promise<TestLayer> {
   const user = new RecordingUser();
-  const { ports, ...rest } = options;
+  const { ports, onePort, ...rest } = options;
+  const shared = onePort ? await freePort() : undefined;
   const layer = new SipTransportLayer({
     ...rest,
     user,
-    listeners: protocols.map((protocol) => ({ protocol, address: host, port: ports?.[protocol] ?? 0 })),
+    listeners: protocols.map((protocol) => ({ protocol, address: host, port: shared ?? ports?.[protocol] ?? 0 })),
   });
   await layer.start();
   return {
@@ -156,6 +176,18 @@ export async function startLayer(
       return found;
     },
   };
+}
+
+/** Two layers with the same protocols and options; `b` answers every request (see {@link autoAnswer}). */
+export async function startPair(
+  protocols: TransportProtocol[],
+  host: string,
+  options: LayerOptions = {},
+): Promise<{ a: TestLayer; b: TestLayer }> {
+  const a = await startLayer(protocols, host, options);
+  const b = await startLayer(protocols, host, options);
+  autoAnswer(b);
+  return { a, b };
 }
 
 /** Makes `test` answer every request with `status` (default 200) at its response target. */

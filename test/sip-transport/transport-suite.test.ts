@@ -9,17 +9,16 @@ import { isReliable, SimulatedClock, TransportError, type TransportProtocol } fr
 import { freePort } from '../support/ports.ts';
 import {
   autoAnswer,
-  makeCertificate,
+  makePeerTls,
   optionsRequest,
   requestLike,
   responseTo,
-  startLayer,
+  startPair,
   type TestLayer,
 } from './support.ts';
 
-const certificate = makeCertificate();
 /** Peers verify each other against the self-signed certificate as their CA (verification stays on). */
-const tls = { cert: certificate.cert, key: certificate.key, ca: certificate.cert };
+const { tls } = makePeerTls();
 const IDLE_MS = 1000;
 
 const protocols: TransportProtocol[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
@@ -31,9 +30,7 @@ for (const protocol of protocols) {
       let b: TestLayer;
       beforeEach(async () => {
         clock = new SimulatedClock();
-        a = await startLayer([protocol], host, { tls, clock, limits: { idleTimeoutMs: IDLE_MS } });
-        b = await startLayer([protocol], host, { tls, clock, limits: { idleTimeoutMs: IDLE_MS } });
-        autoAnswer(b);
+        ({ a, b } = await startPair([protocol], host, { tls, clock, limits: { idleTimeoutMs: IDLE_MS } }));
       });
       afterEach(async () => {
         await a.layer.stop();
