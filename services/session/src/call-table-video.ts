@@ -27,7 +27,10 @@ export const update: Row<'app.update'> = (data, input, ctx) => {
   if (pendingWork(data)) throw busy(data, 'update the media');
   if (input.video && !ctx.videoTransport)
     return step(data, { acceptVideo: true, videoPending: { for: 'update' } }, { kind: 'media.addVideo' });
-  return reoffer({ ...data, acceptVideo: input.video }, { purpose: 'update', video: input.video }, ctx);
+  // Removing video keeps the policy: the endpoint keeps its video transport, so a peer adding
+  // video back is answered with it, as `acceptVideo` says.
+  const acceptVideo = data.acceptVideo || input.video;
+  return reoffer({ ...data, acceptVideo }, { purpose: 'update', video: input.video }, ctx);
 };
 
 /**
