@@ -3,14 +3,12 @@
  * on loopback with ephemeral SIP ports and short timers, accounts created/opened/provisioned
  * through the broker, every `client.*` event recorded, bounded waits for them.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Context, ServiceBroker } from 'moleculer';
+import type { ServiceBroker } from 'moleculer';
 import type { EventMap, Provisioning } from '@talkbus/contracts';
-import { createBroker, loadConfig, type TalkbusConfig } from '@talkbus/runtime';
+import type { TalkbusConfig } from '@talkbus/runtime';
 import { createProfileService } from '@talkbus/service-profile';
 import { createRegistrarClientService } from '@talkbus/service-registrar-client';
+import { startTestNode } from '../support/node.ts';
 
 /** A `client.*` event the node emitted. */
 export interface SeenClientEvent {
@@ -39,82 +37,38 @@ export interface NodeOptions {
 
 /** Starts a node with the profile and registrar-client services on 127.0.0.1, ephemeral ports. */
 export async function startRegistrarNode(options: NodeOptions = {}): Promise<RegistrarNode> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'talkbus-registrar-'));
-  const config = loadConfig({
-    env: {
-      TALKBUS_DATA_DIR: dataDir,
-      TALKBUS_LOG_LEVEL: process.env.TALKBUS_TEST_VERBOSE ? 'debug' : 'warn',
-      TALKBUS_LOG_FORMAT: 'text',
-      TALKBUS_NODE_ID: options.nodeID ?? `registrar-test-${process.pid}`,
-      TALKBUS_SIP_LISTEN_ADDRESS: '127.0.0.1',
-      TALKBUS_SIP_TRANSPORTS: 'udp,tcp',
-      TALKBUS_SIP_UDP_PORT: '0',
-      TALKBUS_SIP_TCP_PORT: '0',
-      TALKBUS_SIP_T1: '100',
-      TALKBUS_SIP_T2: '400',
-      TALKBUS_SIP_T4: '500',
+  const node = await startTestNode({
+    prefix: 'registrar',
+    ...(options.nodeID === undefined ? {} : { nodeID: options.nodeID }),
+    defaults: {
       TALKBUS_REGISTRATION_RETRY_BASE_MS: '200',
       TALKBUS_REGISTRATION_RETRY_MAX_MS: '3000',
       TALKBUS_REGISTRATION_LOGOUT_TIMEOUT_MS: '2000',
-      ...options.env,
     },
+    ...(options.env === undefined ? {} : { env: options.env }),
+    services: (config) => [createProfileService({ config }), createRegistrarClientService({ config })],
+    recorder: { name: 'client-event-recorder', events: 'client.**' },
   });
-  const broker = createBroker(config, { registry: { stopDelay: 0 } });
-  broker.createService(createProfileService({ config }));
-  broker.createService(createRegistrarClientService({ config }));
-  const events: SeenClientEvent[] = [];
-  const waiters = new Set<() => void>();
-  broker.createService({
-    name: 'client-event-recorder',
-    events: {
-      'client.**'(ctx: Context) {
-        events.push({
-          name: ctx.eventName as keyof EventMap,
-          payload: structuredClone(ctx.params) as Record<string, unknown>,
-        });
-        for (const wake of waiters) wake();
-      },
-    },
-  });
-  await broker.start();
-  const node: RegistrarNode = {
+  const { broker, events } = node;
+  return {
     broker,
-    config,
-    events,
-    waitFor(name, account, timeoutMs, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = events.slice(from).find((e) => e.name === name && e.payload.account === account);
-          if (!found) return;
-          cleanup();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(`no ${name} for ${account} within ${timeoutMs} ms; saw ${JSON.stringify(events.slice(from))}`),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    config: node.config,
+    events: events as SeenClientEvent[],
+    waitFor: (name, account, timeoutMs, from = 0) =>
+      node.waitFor(
+        (e) => e.name === name && e.payload.account === account,
+        timeoutMs,
+        from,
+        () => `no ${name} for ${account} within ${timeoutMs} ms; saw ${JSON.stringify(events.slice(from))}`,
+      ) as Promise<SeenClientEvent>,
     async account(name, values) {
       await broker.call('profile.create', { account: name });
       await broker.call('profile.open', { account: name });
       await broker.call('profile.set', { account: name, values });
     },
     call: (action, params) => broker.call(action, params),
-    async stop() {
-      await broker.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => node.stop(),
   };
-  return node;
 }
 
 /** Resolves after `ms` of real time (only to let a peer's own timers run; never to wait for our state). */

@@ -4,22 +4,17 @@
  * accounts logged in locally (guide §5.3.2) or on a registrar, and every `call.*` / `im.*` event
  * recorded with bounded waits.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Context, ServiceBroker } from 'moleculer';
+import type { ServiceBroker } from 'moleculer';
 import type { AccountLoginInfo, Provisioning } from '@talkbus/contracts';
-import { createBroker, loadConfig, type TalkbusConfig } from '@talkbus/runtime';
+import type { TalkbusConfig } from '@talkbus/runtime';
 import { createMediaService } from '@talkbus/service-media';
 import { createProfileService } from '@talkbus/service-profile';
 import { createRegistrarClientService } from '@talkbus/service-registrar-client';
 import { createImService, createSessionService, type CallConfig } from '@talkbus/service-session';
+import { startTestNode, type RecordedEvent } from '../support/node.ts';
 
 /** An event the node emitted. */
-export interface SeenEvent {
-  name: string;
-  payload: Record<string, unknown>;
-}
+export type SeenEvent = RecordedEvent;
 
 /** A running node for a test. */
 export interface SessionNode {
@@ -46,75 +41,37 @@ export async function startSessionNode(
     sessionOnly?: boolean;
   } = {},
 ): Promise<SessionNode> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'talkbus-session-'));
-  const config = loadConfig({
-    env: {
-      TALKBUS_DATA_DIR: dataDir,
-      TALKBUS_LOG_LEVEL: process.env.TALKBUS_TEST_VERBOSE ? 'debug' : 'warn',
-      TALKBUS_LOG_FORMAT: 'text',
-      TALKBUS_NODE_ID: options.nodeID ?? `session-test-${process.pid}`,
-      TALKBUS_SIP_LISTEN_ADDRESS: '127.0.0.1',
-      TALKBUS_SIP_TRANSPORTS: 'udp,tcp',
-      TALKBUS_SIP_UDP_PORT: '0',
-      TALKBUS_SIP_TCP_PORT: '0',
-      TALKBUS_SIP_T1: '100',
-      TALKBUS_SIP_T2: '400',
-      TALKBUS_SIP_T4: '500',
-      ...options.env,
-    },
+  const base = await startTestNode({
+    prefix: 'session',
+    ...(options.nodeID === undefined ? {} : { nodeID: options.nodeID }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    services: (config) => [
+      ...(options.sessionOnly
+        ? []
+        : [
+            createProfileService({ config }),
+            createRegistrarClientService({ config }),
+            createMediaService({ config, settings: { workers: 1 } }),
+          ]),
+      createSessionService({ config, ...(options.calls ? { calls: options.calls } : {}) }),
+      ...(options.sessionOnly ? [] : [createImService({ config })]),
+    ],
+    recorder: { name: 'session-event-recorder', events: '**', keep: /^(call|im|client)\./ },
   });
-  const broker = createBroker(config, { registry: { stopDelay: 0 } });
-  if (!options.sessionOnly) {
-    broker.createService(createProfileService({ config }));
-    broker.createService(createRegistrarClientService({ config }));
-    broker.createService(createMediaService({ config, settings: { workers: 1 } }));
-  }
-  broker.createService(createSessionService({ config, ...(options.calls ? { calls: options.calls } : {}) }));
-  if (!options.sessionOnly) broker.createService(createImService({ config }));
-  const events: SeenEvent[] = [];
-  const waiters = new Set<() => void>();
-  broker.createService({
-    name: 'session-event-recorder',
-    events: {
-      '**'(ctx: Context) {
-        const name = ctx.eventName ?? '';
-        if (!/^(call|im|client)\./.test(name)) return;
-        events.push({ name, payload: structuredClone(ctx.params) as Record<string, unknown> });
-        for (const wake of waiters) wake();
-      },
-    },
-  });
-  await broker.start();
+  const { broker, config, events } = base;
   const matches = (event: SeenEvent, name: string, where: Record<string, unknown>) =>
     event.name === name && Object.entries(where).every(([key, value]) => event.payload[key] === value);
   const node: SessionNode = {
     broker,
     config,
     events,
-    waitFor(name, where, timeoutMs = 5000, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = events.slice(from).find((e) => matches(e, name, where));
-          if (!found) return;
-          cleanup();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(
-              `no ${name} ${JSON.stringify(where)} in ${timeoutMs} ms; saw ${events.map((e) => e.name).join(', ')}`,
-            ),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (name, where, timeoutMs = 5000, from = 0) =>
+      base.waitFor(
+        (e) => matches(e, name, where),
+        timeoutMs,
+        from,
+        () => `no ${name} ${JSON.stringify(where)} in ${timeoutMs} ms; saw ${events.map((e) => e.name).join(', ')}`,
+      ),
     names(sessionId) {
       return events
         .filter((e) => e.payload.sessionId === sessionId && e.name.startsWith('call.'))
@@ -137,10 +94,7 @@ export async function startSessionNode(
       return broker.call('registrar-client.state', { account: name });
     },
     call: (action, params) => broker.call(action, params),
-    async stop() {
-      await broker.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => base.stop(),
   };
   return node;
 }
