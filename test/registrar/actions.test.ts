@@ -211,6 +211,17 @@ describe('home node routing', () => {
         }
         await Promise.all(brokers.map((b) => b.start()));
         const [home, other] = brokers as [Moleculer.ServiceBroker, Moleculer.ServiceBroker];
+        // Each node must have discovered the other's services before it forwards to it (a
+        // forward to 'registrar-client' on home-a fails while other-b has not seen home-a yet).
+        const knows = (broker: Moleculer.ServiceBroker, nodeID: string) =>
+          broker.registry
+            .getServiceList({ onlyAvailable: true, withActions: false })
+            .some((service) => service.name === 'registrar-client' && service.nodeID === nodeID);
+        const deadline = Date.now() + 5000;
+        while (!(knows(other, 'home-a') && knows(home, 'other-b'))) {
+          assert.ok(Date.now() < deadline, 'the two nodes never discovered each other');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await home.call('profile.create', { account: 'roamer' });
         await home.call('profile.open', { account: 'roamer', homeNode: 'home-a' });
         await home.call('profile.set', { account: 'roamer', values: { loginMode: 'local' } });
