@@ -267,10 +267,12 @@ else
 fi
 [[ -f $src/meson.build ]] || die "no worker/meson.build in the mediasoup sources"
 
-# Shims: relax the meson version line, and replace every wrap (download) subproject with
+# Shims: the patches (meson version line, DTLS BIO callback), and replace every wrap (download) subproject with
 # the local stubs that hand meson the Debian libraries.
-patch -d "$src" -p1 --forward --batch --quiet <"$SHIM_DIR/meson-version.patch" >>"$log_file" 2>&1 ||
-	fail_step "meson-version.patch does not apply (are these the sources of $MEDIASOUP_VERSION?)"
+for patch_file in "$SHIM_DIR"/*.patch; do
+	patch -d "$src" -p1 --forward --batch --quiet <"$patch_file" >>"$log_file" 2>&1 ||
+		fail_step "$(basename "$patch_file") does not apply (are these the sources of $MEDIASOUP_VERSION?)"
+done
 rm -rf -- "$src/subprojects"
 cp -R -- "$SHIM_DIR/subprojects" "$src/subprojects"
 
