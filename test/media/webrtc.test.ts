@@ -4,6 +4,9 @@
  * from `media.webrtc.create` (ICE-lite, DTLS passive on mediasoup's side), werift connects (ICE,
  * DTLS, SRTP), sends a 440 Hz tone that the call's SIP peer (a UDP socket the test owns) must
  * receive, and hears the SIP peer's 1 kHz through `media.webrtc.consume`. Loopback only.
+ *
+ * Needs the worker's dtls-bio-callback.patch (docs/media-worker.md): without it the worker dies
+ * (SIGSEGV) on werift's ClientHello.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,10 +17,11 @@ import {
   type MediaWebRtcConsumerInfo,
   type MediaWebRtcTransportInfo,
 } from '@talkbus/contracts';
-import { G711Law, g711Encode } from '@talkbus/rtp';
+import { G711Law, g711Decode, g711Encode, serializeRtpPacket } from '@talkbus/rtp';
 import sdpTransform from 'sdp-transform';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import {
+  amplitudeOf,
   connectedEndpoint,
   RtpPeer,
   sleep,
@@ -45,7 +49,7 @@ function toneFrame(frequency: number, index: number): Buffer {
 }
 
 describe('media.webrtc with werift as the browser', () => {
-  test('ICE-lite: werift connects (DTLS-SRTP media is not working yet: see services/media/README.md)', async () => {
+  test('ICE-lite + DTLS-SRTP: werift connects, its 440 Hz reaches the SIP peer, the SIP peer 1 kHz reaches werift', async () => {
     const sipPeer = await new RtpPeer().bind();
     const pc = new RTCPeerConnection({
       codecs: {
@@ -74,7 +78,7 @@ describe('media.webrtc with werift as the browser', () => {
 
       // The SIP peer talks (1 kHz) so its SSRC is learnt and the browser can consume it.
       const sipTone = (async () => {
-        for (let frame = 0; sipSending && frame < 400; frame++) {
+        for (let frame = 0; sipSending && frame < 750; frame++) {
           sipPeer.send(sipPort, 0, toneFrame(1000, frame));
           await sleep(20);
         }
@@ -174,14 +178,50 @@ describe('media.webrtc with werift as the browser', () => {
         '',
       ].join('\r\n');
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-      // ICE (werift controlling, mediasoup ICE-lite) is verified. DTLS is not yet: werift's
-      // ClientHello gets no answer from the worker (11 retransmits, then failure); tones both ways
-      // over DTLS-SRTP are the next test to write once that is solved (docs/status.md).
+      // ICE (werift controlling, mediasoup ICE-lite), then DTLS (werift client, mediasoup server).
       await waitFor(
         'werift ICE connected to the ICE-lite transport',
         () => pc.iceConnectionState === 'connected',
         8000,
       );
+      await waitFor('werift DTLS-SRTP connected', () => pc.connectionState === 'connected', 8000);
+
+      // The browser's microphone: a paced 440 Hz PCMU tone over SRTP.
+      let frame = 0;
+      sending = setInterval(() => {
+        track.writeRtp(
+          serializeRtpPacket({
+            payloadType: 0,
+            marker: frame === 0,
+            sequenceNumber: frame & 0xffff,
+            timestamp: (frame * 160) >>> 0,
+            ssrc,
+            payload: toneFrame(440, frame),
+          }),
+        );
+        frame++;
+      }, 20);
+
+      const sipHears440 = () => amplitudeOf(sipPeer.pcm(), 440);
+      const browserPcm = () => {
+        const out = new Int16Array(heard.length * 160);
+        heard.forEach((payload, index) => out.set(g711Decode(G711Law.Mulaw, payload).subarray(0, 160), index * 160));
+        return out;
+      };
+      const browserHears1k = () => amplitudeOf(browserPcm(), 1000);
+      await waitFor('the SIP peer hears the browser (440 Hz)', () => sipHears440() > 2000, 5000);
+      await waitFor('the browser hears the SIP peer (1 kHz)', () => browserHears1k() > 2000, 5000);
+      assert.ok(sipHears440() > 2000, `the SIP peer hears 440 Hz (${sipHears440()})`);
+      assert.ok(
+        amplitudeOf(sipPeer.pcm(), 1000) < 400,
+        `the SIP peer does not hear itself (${amplitudeOf(sipPeer.pcm(), 1000)})`,
+      );
+      assert.ok(browserHears1k() > 2000, `the browser hears 1 kHz (${browserHears1k()})`);
+      assert.ok(
+        amplitudeOf(browserPcm(), 440) < 400,
+        `the browser does not hear itself (${amplitudeOf(browserPcm(), 440)})`,
+      );
+      clearInterval(sending);
       sipSending = false;
       await sipTone;
     } finally {
