@@ -224,11 +224,12 @@ describe('recorder: video (guide table 7-1 RecRecvVideo / RecSendVideo / snapsho
     const plain = await videoCall('vid-plain', 'h264', 'color=c=0x2040c0');
     try {
       await call(node.broker, 'media.endpoint.bridge', { sessionId: 'vid-plain', otherSessionId: 'vid-bars' });
-      const startedAt = Date.now();
       const recording = await call(node.broker, 'recorder.sendVideo.start', {
         sessionId: 'vid-plain',
         fileType: 'mkv',
       });
+      // The recording runs from the moment start answers (ffmpeg and the taps are up).
+      const startedAt = Date.now();
       const capture = await call(node.broker, 'recorder.captureSnapshot', { sessionId: 'vid-plain' });
       assertBars(await rgbOf(capture.path, 320, 240), 320, 'capture snapshot (what vid-plain sends)');
       const render = await call(node.broker, 'recorder.renderSnapshot', { sessionId: 'vid-plain', fileType: 'png' });
