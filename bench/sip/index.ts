@@ -16,28 +16,13 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { formatVia, parseMessage, serializeMessage, StreamFramer, type SipMessage } from '@talkbus/sip';
-import { INVITE, OK, REGISTER } from '../sip-parser/messages.ts';
+import { INVITE, OK, REGISTER, TORTURE_DIR, TORTURE_NAMES as SHARED_TORTURE_NAMES } from '../sip-parser/messages.ts';
 
 const ITERATIONS = Number(process.argv[2] ?? 50_000);
 const ROUNDS = 3;
 
-const TORTURE_DIR = new URL('../../packages/sip/src/message/fixtures/rfc4475/', import.meta.url);
-const TORTURE_NAMES = [
-  'wsinv',
-  'intmeth',
-  'esc01',
-  'escnull',
-  'esc02',
-  'lwsdisp',
-  'longreq',
-  'dblreq',
-  'semiuri',
-  'transports',
-  'mpart01',
-  'unreason',
-  'noreason',
-  'inv2543',
-];
+// The §3.1.1 messages the parser bench uses, plus inv2543 (RFC 2543 style, datagram only).
+const TORTURE_NAMES = [...SHARED_TORTURE_NAMES, 'inv2543'];
 const TORTURE = TORTURE_NAMES.map((name) => readFileSync(new URL(`${name}.dat`, TORTURE_DIR)));
 /** Streams need Content-Length and exact framing: inv2543 (RFC 2543, UDP) and dblreq (junk after Content-Length) are datagram-only. */
 const STREAMABLE = new Set<Buffer>(
