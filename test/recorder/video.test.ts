@@ -240,7 +240,9 @@ describe('recorder: video (guide table 7-1 RecRecvVideo / RecSendVideo / snapsho
         Math.abs(pixel[0]! - 0x20) < 30 && Math.abs(pixel[1]! - 0x40) < 30 && Math.abs(pixel[2]! - 0xc0) < 30,
         `render snapshot (what vid-plain receives) is the plain colour: ${pixel.join(',')}`,
       );
-      await sleep(Math.max(0, 4000 - (Date.now() - startedAt)));
+      // 8 s: a relayed stream starts at the next key frame after ffmpeg's probe (up to ~0.7 s on a
+      // loaded machine), which 10 % of a 4 s recording does not cover.
+      await sleep(Math.max(0, 8000 - (Date.now() - startedAt)));
       const ranMs = Date.now() - startedAt;
       await call(node.broker, 'recorder.sendVideo.stop', { sessionId: 'vid-plain' });
       const probed = await probe(recording.path);
