@@ -47,6 +47,8 @@ export async function watch(args: string[]): Promise<number> {
     events: {
       [pattern]: {
         handler(ctx: Context) {
+          // --count N prints exactly N: events that arrive while the node stops are dropped.
+          if (count !== undefined && seen >= count) return;
           process.stdout.write(
             `${JSON.stringify({ event: ctx.eventName, sender: ctx.nodeID, at: new Date().toISOString(), payload: ctx.params })}\n`,
           );
