@@ -8,7 +8,7 @@
  * lwsstart, trws) show the extra or trailing whitespace a receiver must not guess around.
  */
 import { SipErrorCode, SipParseError } from '../errors.ts';
-import { ALPHANUM, CHAR_CLASS, internedAt, TOKEN } from '../syntax/charset.ts';
+import { ALPHANUM, CHAR_CLASS, internedAt, SIP_METHODS as METHODS, TOKEN } from '../syntax/charset.ts';
 import { isUtf8 } from 'node:buffer';
 
 /** A parsed Request-Line. */
@@ -103,24 +103,6 @@ function hasScheme(text: string, start: number, end: number): boolean {
   }
   return false;
 }
-
-/** Interned spellings of the common methods, so parsing one allocates no string. */
-const METHODS = [
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'PRACK',
-  'UPDATE',
-  'INFO',
-  'MESSAGE',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'REFER',
-  'PUBLISH',
-];
 
 function methodAt(text: string, end: number): string {
   return internedAt(text, 0, end, METHODS);

@@ -121,3 +121,24 @@ export const SP = 0x20;
 export const HTAB = 0x09;
 /** ":" */
 export const COLON = 0x3a;
+
+/**
+ * The methods nearly every peer writes, interned: the start line and CSeq readers look them up
+ * with {@link internedAt}, so parsing a common method allocates no string.
+ */
+export const SIP_METHODS: readonly string[] = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'PRACK',
+  'UPDATE',
+  'INFO',
+  'MESSAGE',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'PUBLISH',
+];

@@ -3,7 +3,7 @@
  * Min-Expires §20.23), RSeq and RAck (RFC 3262 §7).
  */
 import { badHeader, SipErrorCode, SipParseError } from '../../errors.ts';
-import { CHAR_CLASS, internedAt, TOKEN } from '../../syntax/charset.ts';
+import { CHAR_CLASS, internedAt, SIP_METHODS as METHODS, TOKEN } from '../../syntax/charset.ts';
 import { ValueScanner } from '../../syntax/scanner.ts';
 import { unfold, type HeaderField } from '../headers.ts';
 
@@ -80,24 +80,6 @@ function parseCommonCSeq(text: string): CSeq | undefined {
 function methodName(text: string, start: number): string {
   return internedAt(text, start, text.length, METHODS);
 }
-
-/** Methods as written by nearly every peer. */
-const METHODS = [
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'PRACK',
-  'UPDATE',
-  'INFO',
-  'MESSAGE',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'REFER',
-  'PUBLISH',
-];
 
 /**
  * CSeq = 1*DIGIT LWS Method. §8.1.1.5: the number "MUST be expressible as a 32-bit unsigned
