@@ -1,7 +1,8 @@
 /**
  * RFC 3262 (100rel / PRACK) against SIPp 3.6.1: SIPp as UAC requiring 100rel (talkbus sends a
- * reliable 183, holds its 200 until the PRACK), and SIPp as UAS answering with a reliable 183
- * (talkbus PRACKs it with the right RAck), over UDP and TCP on 127.0.0.1.
+ * reliable 183, holds its 200 until the PRACK), SIPp as UAC without 100rel to a talkbus that
+ * requires it (421, RFC 3261 §21.4.16), and SIPp as UAS answering with a reliable 183 (talkbus
+ * PRACKs it with the right RAck), over UDP and TCP on 127.0.0.1.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +44,30 @@ describe('SIPp interop: PRACK / 100rel (RFC 3262)', { skip: hasSipp() ? false : 
           .filter((m) => m.kind === 'response' && m.status === 200)
           .map((m) => m.cseq?.method);
         assert.deepEqual(order.slice(0, 2), ['PRACK', 'INVITE']);
+      } finally {
+        await talkbus.stop();
+      }
+    });
+
+    it(`SIPp UAC without 100rel → talkbus set to 'required' answers 421 with Require: 100rel (${protocol})`, async () => {
+      const talkbus = await startTalkbus(4, { reliableProvisionals: 'required' });
+      try {
+        let heard = 0;
+        talkbus.ua.on('invite', () => heard++);
+        const sipp = await runSipp({
+          scenario: 'uac-no-100rel.xml',
+          family: 4,
+          protocol,
+          remote: `${uriHost(talkbus.address)}:${talkbus.port}`,
+          args: ['-s', 'talkbus'],
+        });
+        const code = await sipp.result;
+        assert.equal(code, 0, sippFailure(sipp, code));
+        const rejections = talkbus.transport.responses(421) as SipResponse[];
+        assert.ok(rejections.length >= 1);
+        assert.deepEqual(rejections[0]!.require, ['100rel']);
+        assert.equal(heard, 0);
+        assert.equal(talkbus.ua.dialogCount, 0);
       } finally {
         await talkbus.stop();
       }

@@ -203,12 +203,58 @@ describe('RFC 3262 between two talkbus UAs', () => {
 
   it('reliableProvisionals off: Require: 100rel gets 420 with Unsupported; no PRACK in Allow', async () => {
     const env = twoAgents({ alice: { reliableProvisionals: 'required' }, bob: { reliableProvisionals: 'off' } });
-    env.bob.on('invite', (req, res) => void env.bob.createUAS(req, res, {}));
+    let heard = 0;
+    env.bob.on('invite', (req, res) => {
+      heard++;
+      void env.bob.createUAS(req, res, {});
+    });
     const call = capture(env.alice.createUAC('sip:bob@10.0.0.2', { localSdp: sdp('10.0.0.1', 1) }));
     await env.network.run(200);
     const { error } = await call;
     assert.ok(error instanceof SipError && error.status === 420);
     assert.equal(responses(env.network, 420)[0]!.headers.get('unsupported'), '100rel');
+    assert.equal(heard, 0);
+    const options = capture(env.alice.request('sip:bob@10.0.0.2', { method: 'OPTIONS' }));
+    await env.network.run(50);
+    const { value: capabilities } = await options;
+    assert.equal(capabilities?.status, 200);
+    assert.ok(!capabilities.allow.includes('PRACK'));
+    assert.ok(!capabilities.supported.includes('100rel'));
+  });
+
+  it('reliableProvisionals required: an `off` caller gets 421 with Require: 100rel, no invite event', async () => {
+    const env = twoAgents({ alice: { reliableProvisionals: 'off' }, bob: { reliableProvisionals: 'required' } });
+    let heard = 0;
+    env.bob.on('invite', (req, res) => {
+      heard++;
+      void env.bob.createUAS(req, res, {});
+    });
+    const call = capture(env.alice.createUAC('sip:bob@10.0.0.2', { localSdp: sdp('10.0.0.1', 1) }));
+    await env.network.run(200);
+    const { error } = await call;
+    assert.ok(error instanceof SipError);
+    assert.equal(error.status, 421);
+    assert.equal(error.reason, 'Extension Required');
+    assert.deepEqual(responses(env.network, 421)[0]!.require, ['100rel']);
+    assert.equal(heard, 0);
+    assert.equal(env.bob.dialogCount, 0);
+    assert.equal(env.alice.dialogCount, 0);
+  });
+
+  it('reliableProvisionals required: an INVITE with only Supported: 100rel gets every 1xx reliably', async () => {
+    const env = twoAgents({ bob: { reliableProvisionals: 'required' } });
+    env.bob.on('invite', (req, res) => {
+      res.send(180);
+      void env.bob.createUAS(req, res, { localSdp: sdp('10.0.0.2', 2) });
+    });
+    const call = capture(env.alice.createUAC('sip:bob@10.0.0.2', { localSdp: sdp('10.0.0.1', 1) }));
+    await env.network.run(300);
+    assert.equal((await call).value?.state, 'confirmed');
+    const invite = env.network.requests('INVITE')[0]!;
+    assert.deepEqual(invite.require, []);
+    assert.ok(invite.supported.includes('100rel'));
+    assert.ok(responses(env.network, 180)[0]!.rseq !== undefined);
+    assert.equal(env.network.requests('PRACK').length, 1);
   });
 });
 
@@ -259,6 +305,51 @@ describe('RFC 3262 against a scripted peer', () => {
       peer.requests('PRACK').map((p) => `${p.headers.get('rack')} ${p.to?.tag}`),
       ['7 1 INVITE b1', '8 1 INVITE b1'],
     );
+  });
+
+  it('UAS required: an INVITE without 100rel gets 421 through its transaction (retransmitted, ACK absorbed)', async () => {
+    const network = new MemoryNetwork();
+    const bob = uaOn(network, '10.0.0.2', 'bob', { reliableProvisionals: 'required' });
+    network.peer('10.0.0.1');
+    let heard = 0;
+    bob.on('invite', () => heard++);
+    const BOB = { protocol: 'udp' as const, address: '10.0.0.2', port: 5060 };
+    const head = (method: string, toTag = '') => [
+      `${method} sip:bob@10.0.0.2 SIP/2.0`,
+      'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-421-1',
+      'Max-Forwards: 70',
+      'From: <sip:alice@10.0.0.1>;tag=a1',
+      `To: <sip:bob@10.0.0.2>${toTag}`,
+      'Call-ID: prack-421',
+      `CSeq: 1 ${method}`,
+    ];
+    const invite = [
+      ...head('INVITE'),
+      'Contact: <sip:alice@10.0.0.1>',
+      'Supported: timer',
+      'Content-Length: 0',
+      '',
+      '',
+    ];
+    network.deliver(ALICE, BOB, Buffer.from(invite.join('\r\n')));
+    await network.run(20);
+    const [rejection] = responses(network, 421);
+    assert.ok(rejection !== undefined);
+    assert.equal(rejection.reason, 'Extension Required');
+    assert.deepEqual(rejection.require, ['100rel']);
+    assert.ok(rejection.to?.tag !== undefined);
+    // §17.2.1: a retransmitted INVITE gets the same 421 again (before Timer G at T1).
+    network.deliver(ALICE, BOB, Buffer.from(invite.join('\r\n')));
+    await network.run(20);
+    assert.equal(responses(network, 421).length, 2);
+    // The ACK (same branch, the 421's To tag) moves the transaction to Confirmed: no more 421s.
+    const ack = [...head('ACK', `;tag=${rejection.to!.tag}`), 'Content-Length: 0', '', ''];
+    network.deliver(ALICE, BOB, Buffer.from(ack.join('\r\n')));
+    await network.run(2000, 50);
+    assert.equal(responses(network, 421).length, 2);
+    assert.deepEqual(network.statuses(), [421, 421]);
+    assert.equal(heard, 0);
+    assert.equal(bob.dialogCount, 0);
   });
 
   it('UAS: a PRACK whose RAck matches nothing gets 481', async () => {

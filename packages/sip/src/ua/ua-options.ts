@@ -108,8 +108,10 @@ export interface SipUserAgentOptions {
    * RFC 3262 reliable provisional responses (option tag `100rel`, method PRACK). `supported`
    * (default): 100rel in Supported, PRACK in Allow; an INVITE that requires it gets reliable
    * 1xx, one that supports it gets them when asked (`res.send(183, { reliable: true })`); every
-   * reliable 1xx we receive is PRACKed. `required`: also `Require: 100rel` on our INVITEs, and
-   * every 1xx reliable when the caller supports it. `off`: none of it (Require: 100rel → 420).
+   * reliable 1xx we receive is PRACKed. `required`: also `Require: 100rel` on our INVITEs, every
+   * 1xx reliable, and a new INVITE with 100rel in neither Supported nor Require gets
+   * `421 Extension Required` with `Require: 100rel` before any listener runs (RFC 3261 §21.4.16).
+   * `off`: none of it (Require: 100rel → 420 with `Unsupported: 100rel`).
    */
   reliableProvisionals?: 'off' | 'supported' | 'required';
   /** RFC 4028 session timers; undefined = off (we still never refuse a peer's refreshes). */

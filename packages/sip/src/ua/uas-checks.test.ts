@@ -11,6 +11,7 @@ const POLICY: UasPolicy = {
   supported: ['timer'],
   accept: ['application/sdp', 'text/plain'],
   schemes: ['sip', 'sips', 'tel'],
+  requiredExtensions: [],
 };
 
 function request(
@@ -96,6 +97,21 @@ describe('checkUasRequest (RFC 3261 §8.2)', () => {
     const options = request('OPTIONS');
     options.headers.set('Max-Forwards', '0');
     assert.equal(checkUasRequest(options, POLICY), undefined);
+  });
+
+  it('421 with Require for a new INVITE lacking a required extension (§21.4.16), after 420', () => {
+    const policy: UasPolicy = { ...POLICY, supported: ['100rel', 'timer'], requiredExtensions: ['100rel'] };
+    const rejection = checkUasRequest(request('INVITE', [['Supported', 'timer']]), policy);
+    assert.equal(rejection?.status, 421);
+    assert.deepEqual(rejection.headers, [['Require', '100rel']]);
+    assert.equal(checkUasRequest(request('INVITE'), policy)?.status, 421);
+    assert.equal(checkUasRequest(request('INVITE', [['Supported', 'timer, 100REL']]), policy), undefined);
+    assert.equal(checkUasRequest(request('INVITE', [['Require', '100rel']]), policy), undefined);
+    assert.equal(checkUasRequest(request('INVITE', [['Require', 'foo']]), policy)?.status, 420);
+    assert.equal(checkUasRequest(request('OPTIONS'), policy), undefined);
+    const reinvite = request('INVITE');
+    reinvite.headers.set('To', '<sip:bob@10.0.0.2>;tag=b1');
+    assert.equal(checkUasRequest(reinvite, policy), undefined, 'a re-INVITE is not refused');
   });
 
   it('through a user agent: the core answers before any listener runs', async () => {

@@ -20,6 +20,11 @@ export interface UasPolicy {
   accept: readonly string[];
   /** Request-URI schemes it serves. */
   schemes: readonly string[];
+  /**
+   * Option tags a new INVITE must list in Supported or Require, else 421 (RFC 3261 §21.4.16):
+   * `100rel` when `reliableProvisionals` is `required` (RFC 3262 §3), else none.
+   */
+  requiredExtensions: readonly string[];
 }
 
 /** A rejection: the status, its reason and the headers §8.2 asks for. */
@@ -63,6 +68,14 @@ function check(request: SipRequest, policy: UasPolicy): UasRejection | undefined
   // an Unsupported header field, and list in it those options it does not understand".
   const unknown = unsupportedRequirements(request, policy.supported);
   if (unknown.length > 0) return { status: 420, headers: [['Unsupported', unknown.join(', ')]] };
+  // §21.4.16: 421 Extension Required when "this extension is not listed in a Supported header
+  // field in the request. Responses with this status code MUST contain a Require header field
+  // listing the required extensions." New INVITEs only: only they get reliable 1xx (uas-invite.ts).
+  if (request.method === 'INVITE' && request.to?.tag === undefined && policy.requiredExtensions.length > 0) {
+    const listed = new Set([...request.supported, ...request.require].map((tag) => tag.toLowerCase()));
+    const missing = policy.requiredExtensions.filter((tag) => !listed.has(tag.toLowerCase()));
+    if (missing.length > 0) return { status: 421, headers: [['Require', missing.join(', ')]] };
+  }
   // §8.2.3: "If a UAS does not understand the content type, encoding, or language of a body it
   // MUST reject it with a 415 (Unsupported Media Type) response. The response MUST contain an
   // Accept header field listing the types of all bodies it understands, in the event the

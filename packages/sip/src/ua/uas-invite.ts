@@ -28,7 +28,10 @@ export interface UasContext {
   localContact(req: IncomingRequest): string;
   /** Emits `'invite'`; false when nobody listens. */
   emitInvite(req: IncomingRequest, res: ServerResponse): boolean;
-  /** RFC 3262 policy (`off`: never reliable; `required`: reliable whenever the caller supports it). */
+  /**
+   * RFC 3262 policy (`off`: never reliable; `required`: always reliable, since an INVITE without
+   * 100rel got 421 in uas-checks.ts).
+   */
   readonly reliableProvisionals: 'off' | 'supported' | 'required';
   /** T1 in ms (reliable provisional retransmissions). */
   t1(): number;

@@ -97,6 +97,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
         ...(options.supported ?? []).filter((tag) => reliable === 'off' || tag !== '100rel'),
       ],
       schemes: ['sip', 'sips', 'tel'],
+      requiredExtensions: reliable === 'required' ? ['100rel'] : [],
     };
     this.#auth = options.credentials === undefined ? undefined : new DigestClient({ credentials: options.credentials });
     this.transactionLayer = new TransactionLayer({
