@@ -13,14 +13,14 @@ cd "$root"
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 
-# What talkbus runs and tests against (nats-server, SIPp, Kamailio, ffmpeg) and what the media
-# worker is built from (see docs/media-worker.md).
+# What talkbus runs and tests against (nats-server, SIPp, Kamailio, ffmpeg, dnsmasq as a real DNS
+# server for RFC 3263) and what the media worker is built from (see docs/media-worker.md).
 apt_packages=(
   nats-server sip-tester ffmpeg iproute2
   kamailio kamailio-extra-modules kamailio-utils-modules kamailio-tls-modules
   g++ make patch pkg-config meson ninja-build
   libuv1-dev libssl-dev libsrtp2-dev libflatbuffers-dev flatbuffers-compiler
-  libsofia-sip-ua-dev kamailio-websocket-modules baresip-core openssl
+  libsofia-sip-ua-dev kamailio-websocket-modules baresip-core openssl dnsmasq-base
 )
 
 missing=()

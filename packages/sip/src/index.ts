@@ -163,6 +163,7 @@ export {
   type NaptrRecord,
   type ServerTarget,
   type SrvRecord,
+  type SystemDnsOptions,
 } from './transport/resolver.ts';
 export { ServerFailover, shouldTryNextTarget, tryTargets, type AttemptOutcome } from './transport/failover.ts';
 export {

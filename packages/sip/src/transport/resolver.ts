@@ -37,12 +37,23 @@ export interface DnsResolver {
   resolve6(name: string): Promise<string[]>;
 }
 
-/**
- * A {@link DnsResolver} over `node:dns/promises`, with bounded waits.
- * @param options `timeoutMs` per query try (default 2000), `tries` (default 2)
- */
-export function systemDnsResolver(options: { timeoutMs?: number; tries?: number } = {}): DnsResolver {
+/** Options of {@link systemDnsResolver}. */
+export interface SystemDnsOptions {
+  /** Wait per query try, ms. Default 2000. */
+  timeoutMs?: number;
+  /** Tries per query. Default 2. */
+  tries?: number;
+  /**
+   * DNS servers to ask instead of the system's (`/etc/resolv.conf`), in `Resolver.setServers`
+   * form: `'192.0.2.53'`, `'127.0.0.1:5353'`, `'[::1]:5353'`. Default: the system's.
+   */
+  servers?: readonly string[];
+}
+
+/** A {@link DnsResolver} over `node:dns/promises`, with bounded waits. */
+export function systemDnsResolver(options: SystemDnsOptions = {}): DnsResolver {
   const resolver = new Resolver({ timeout: options.timeoutMs ?? 2000, tries: options.tries ?? 2 });
+  if (options.servers !== undefined && options.servers.length > 0) resolver.setServers(options.servers);
   return {
     resolveNaptr: (name) => resolver.resolveNaptr(name),
     resolveSrv: (name) => resolver.resolveSrv(name),
