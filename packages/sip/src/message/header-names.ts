@@ -133,39 +133,49 @@ export interface KnownHeader {
   readonly key: string;
 }
 
-/** Known headers and compact forms, as a flat list indexed by {@link knownHeaderAt}. */
+/** Known headers and compact forms, as a flat list indexed by {@link knownHeaderStartingAt}. */
 export const KNOWN_HEADERS: KnownHeader[] = [];
-/** Indexes into KNOWN_HEADERS by `length * 128 + lower-cased first char`. */
-const BY_LENGTH_AND_FIRST: number[][] = [];
-
 function addKnown(name: string, key: string): void {
   KNOWN_HEADERS.push({ name, key });
-  (BY_LENGTH_AND_FIRST[name.length * 128 + (name.charCodeAt(0) | 0x20)] ??= []).push(KNOWN_HEADERS.length - 1);
 }
 for (const [key, name] of Object.entries(CANONICAL)) addKnown(name, key);
 for (const [letter, key] of Object.entries(COMPACT)) addKnown(letter, key);
 
+/** Indexes into KNOWN_HEADERS by lower-cased first char, the headers every message carries first. */
+const BY_FIRST: number[][] = [];
+const FREQUENT = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Content-Length', 'Content-Type', 'Max-Forwards'];
+for (const index of [...KNOWN_HEADERS.keys()].sort((a, b) => rank(a) - rank(b)))
+  (BY_FIRST[KNOWN_HEADERS[index]!.name.charCodeAt(0) | 0x20] ??= []).push(index);
+function rank(index: number): number {
+  const at = FREQUENT.indexOf(KNOWN_HEADERS[index]!.name);
+  return at < 0 ? FREQUENT.length : at;
+}
+
 /**
- * The known header whose name is `text[start, end)` in any letter case, compared char by char
- * without making a string: `index * 2 + 1` when the spelling is exactly the canonical one (or
- * the lower-case compact letter), so the caller can reuse the interned name; `index * 2` for
- * another spelling; -1 for unknown names. The scanner's twin of {@link headerKey} (undici's
- * header-name trie does the same job on bytes).
+ * The known header whose name starts at `text[start]` in any letter case and is followed by
+ * ":", SP or HTAB (so the name is a whole token), compared char by char without making a
+ * string or scanning the token first: `index * 2 + 1` when the spelling is exactly the
+ * canonical one (or the lower-case compact letter), so the caller can reuse the interned name;
+ * `index * 2` for another spelling; -1 when no known name is there (the caller then scans the
+ * token). The name's length is `KNOWN_HEADERS[index].name.length`. The scanner's twin of
+ * {@link headerKey} (undici's header-name trie does the same job on bytes).
  */
-export function knownHeaderAt(text: string, start: number, end: number): number {
-  const length = end - start;
+export function knownHeaderStartingAt(text: string, start: number): number {
   const c0 = text.charCodeAt(start);
   if (c0 >= 128) return -1;
-  const bucket = BY_LENGTH_AND_FIRST[length * 128 + (c0 | 0x20)];
+  const bucket = BY_FIRST[c0 | 0x20];
   if (bucket === undefined) return -1;
-  next: for (const index of bucket) {
+  next: for (let b = 0; b < bucket.length; b++) {
+    const index = bucket[b]!;
     const { name, key } = KNOWN_HEADERS[index]!;
+    const length = name.length;
+    const after = text.charCodeAt(start + length);
+    if (after !== 0x3a && after !== 0x20 && after !== 0x09) continue;
     let exact = 1;
     for (let i = 0; i < length; i++) {
       const c = text.charCodeAt(start + i);
       if (c === name.charCodeAt(i)) continue;
       exact = 0;
-      // Folding ASCII letters with 0x20 is safe here: keys hold only letters, digits and "-".
       if (
         (c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== key.charCodeAt(i) &&
         !(length === 1 && (c | 0x20) === name.charCodeAt(0))

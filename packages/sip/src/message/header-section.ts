@@ -6,7 +6,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { SipErrorCode, SipParseError } from '../errors.ts';
 import { CHAR_CLASS, TOKEN } from '../syntax/charset.ts';
-import { headerKey, KNOWN_HEADERS, knownHeaderAt } from './header-names.ts';
+import { headerKey, KNOWN_HEADERS, knownHeaderStartingAt } from './header-names.ts';
 import { SipHeaders, type HeaderField, type WireField } from './headers.ts';
 import { parseStartLine, type StartLine } from './start-line.ts';
 
@@ -117,7 +117,7 @@ export function scanDatagramHead(
  * The scanner: `text` is `buf` decoded as latin1 from offset `base`, so char offsets in
  * `text` plus `base` are byte offsets in `buf`. All scanning is on the string (V8's
  * `indexOf` and `charCodeAt` cost far less than a Buffer call per line); names of known
- * headers are matched char by char without making a string (see {@link knownHeaderAt}).
+ * headers are matched char by char without making a string (see {@link knownHeaderStartingAt}).
  */
 function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limits: SipLimits): ScannedHead {
   const fields: HeaderField[] = [];
@@ -158,10 +158,15 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     }
     // Header name: a token, then optional whitespace, then ":" (RFC 4475 §3.1.1.1 has "TO :").
     const nameStart = pos;
-    while (pos < length) {
-      const c = text.charCodeAt(pos);
-      if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
-      pos++;
+    // Known names are matched where they stand; only other names are scanned as tokens.
+    const known = knownHeaderStartingAt(text, pos);
+    if (known >= 0) pos += KNOWN_HEADERS[known >> 1]!.name.length;
+    else {
+      while (pos < length) {
+        const c = text.charCodeAt(pos);
+        if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+        pos++;
+      }
     }
     const nameEnd = pos;
     let c = text.charCodeAt(pos);
@@ -207,7 +212,6 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       error ??= lineError(lineProblem);
       continue;
     }
-    const known = knownHeaderAt(text, nameStart, nameEnd);
     let name: string;
     let key: string;
     if (known < 0) {

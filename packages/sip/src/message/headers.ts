@@ -202,13 +202,55 @@ export class SipHeaders implements Iterable<HeaderField> {
   private invalidate(key: string): void {
     const keys = this.cacheKeys;
     if (keys === undefined) return;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === key) {
+    // Also drops values derived from the header (`via#top`, see {@link parsedTop}).
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const cached = keys[i]!;
+      if (
+        cached === key ||
+        (cached.length > key.length && cached.charCodeAt(key.length) === 0x23 && cached.startsWith(key))
+      ) {
         keys.splice(i, 1);
         this.cacheValues!.splice(i, 1);
-        return;
       }
     }
+  }
+
+  private cached(key: string): unknown {
+    const keys = this.cacheKeys;
+    if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.cacheValues![i];
+    return undefined;
+  }
+
+  private remember(key: string, value: unknown): void {
+    if (this.cacheKeys === undefined) {
+      this.cacheKeys = [key];
+      this.cacheValues = [value];
+    } else {
+      this.cacheKeys.push(key);
+      this.cacheValues!.push(value);
+    }
+  }
+
+  /**
+   * The first value of a list header, parsed by `parse` from that header's first field only
+   * (a transaction needs the topmost Via, §17.1.3, not every hop's). Cached under `topKey`
+   * (`key` + "#top") until the header changes; the whole list's cached parse is used when
+   * there is one.
+   */
+  parsedTop<T>(key: string, topKey: string, parse: (field: HeaderField) => T): T | undefined {
+    const all = this.cached(key) as T[] | undefined;
+    if (all !== undefined) return all[0];
+    const keys = this.cacheKeys;
+    if (keys !== undefined)
+      for (let i = 0; i < keys.length; i++) if (keys[i] === topKey) return this.cacheValues![i] as T;
+    const fields = this.fields;
+    for (let i = 0; i < fields.length; i++) {
+      if (fields[i]!.key !== key) continue;
+      const value = parse(fields[i]!);
+      this.remember(topKey, value);
+      return value;
+    }
+    return undefined;
   }
 
   /**
@@ -222,13 +264,7 @@ export class SipHeaders implements Iterable<HeaderField> {
     const all = this.fields;
     for (let i = 0; i < all.length; i++) if (all[i]!.key === key) fields.push(all[i]!);
     const value = parse(fields);
-    if (this.cacheKeys === undefined) {
-      this.cacheKeys = [key];
-      this.cacheValues = [value];
-    } else {
-      this.cacheKeys.push(key);
-      this.cacheValues!.push(value);
-    }
+    this.remember(key, value);
     return value;
   }
 

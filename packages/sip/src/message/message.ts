@@ -47,7 +47,7 @@ import {
   type SessionExpires,
   type SubscriptionState,
 } from './values/token-params.ts';
-import { parseVias, type Via } from './values/via.ts';
+import { parseTopVia, parseVias, type Via } from './values/via.ts';
 import { SipErrorCode, SipParseError } from '../errors.ts';
 
 /** Headers given to a message constructor: a list, or `[name, value]` pairs in order. */
@@ -151,7 +151,7 @@ abstract class SipMessageBase {
 
   /** The topmost Via, which names the transaction (§17.1.3, §17.2.3). */
   get topVia(): Via | undefined {
-    return this.via[0];
+    return this.headers.parsedTop('via', 'via#top', parseTopVia);
   }
 
   /** From (§20.20). */

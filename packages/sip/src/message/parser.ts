@@ -20,6 +20,8 @@ export type ParseOptions = Partial<SipLimits>;
 /** Bytes decoded for the one-pass scan of a datagram; most header sections are well below. */
 const SCAN_WINDOW = 4096;
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** Fills in defaults. */
 export function resolveLimits(options: ParseOptions | undefined): SipLimits {
   if (options === undefined) return DEFAULT_LIMITS;
@@ -122,7 +124,8 @@ export function parseMessage(input: Buffer | string, options?: ParseOptions): Si
         head,
       );
     }
-    body = buf.subarray(end, end + head.contentLength);
+    // A Buffer view costs more than the rest of a small response's parse: share the empty one.
+    body = head.contentLength === 0 ? EMPTY_BODY : buf.subarray(end, end + head.contentLength);
   }
   return buildMessage(head, body);
 }

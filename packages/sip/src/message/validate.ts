@@ -76,16 +76,15 @@ function checkCommon(message: SipMessage): void {
   }
   // Reading each accessor parses it; a grammar error throws with status 400.
   if (message.via.length === 0) throw missing('Via');
-  const from = message.from;
-  const to = message.to;
-  void from;
-  void to;
+  // Name-addr URIs are parsed on first use (values/name-addr.ts), so each is read here.
+  void message.from?.uri;
+  void message.to?.uri;
   void message.callId;
   void message.cseq;
-  void message.contact;
+  for (const contact of message.contact.contacts) void contact.uri;
   void message.contentType;
-  void message.recordRoute;
-  void message.route;
+  for (const entry of message.recordRoute) void entry.uri;
+  for (const entry of message.route) void entry.uri;
   // §20.17: "the time zone MUST be GMT"; RFC 4475 §3.1.2.12 baddate.
   void message.date;
 }

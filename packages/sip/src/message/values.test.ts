@@ -218,3 +218,54 @@ describe('typed header accessors', () => {
     );
   });
 });
+
+describe('lazy reads (bench/sip-parser: a reader pays only for what it reads)', () => {
+  it('topVia parses the first Via field only; via still checks every value', () => {
+    const message = request('Via: SIP/2.0/UDP a.example;branch=z9hG4bKtop\r\nVia: SIP/2.0/UDP ;;\r\n');
+    assert.equal(message.topVia?.branch, 'z9hG4bKtop');
+    invalid(() => message.via, 'Via');
+    // A new topmost Via replaces the cached one.
+    message.headers.prepend('Via', 'SIP/2.0/TCP b.example;branch=z9hG4bKnew');
+    assert.equal(message.topVia?.branch, 'z9hG4bKnew');
+    const listed = request('Via: SIP/2.0/UDP a.example;branch=z9hG4bK1, SIP/2.0/UDP b.example;branch=z9hG4bK2\r\n');
+    assert.equal(listed.topVia?.host, 'a.example');
+    assert.equal(listed.via.length, 2);
+    assert.equal(listed.topVia, listed.via[0]);
+  });
+
+  it('a name-addr URI read in place is parsed when used, with the error parseNameAddr gives', () => {
+    const bad = request('From: <sip:alice@exa mple.com>;tag=1\r\nTo: sip:bob@[::1;tag=2\r\n');
+    assert.equal(bad.from?.tag, '1');
+    assert.equal(bad.to?.tag, '2');
+    invalid(() => bad.from!.uri, 'From');
+    invalid(() => bad.to!.uri, 'To');
+    assert.throws(
+      () => parseNameAddr('<sip:alice@exa mple.com>;tag=1', 'From'),
+      (e: unknown) => e instanceof SipParseError && e.header === 'From',
+    );
+  });
+
+  it('bare addr-specs read in place match the full grammar', () => {
+    const message = request(
+      'From: sip:alice@a.example;tag=9\r\nTo: sips:bob@b.example:5061;transport=tcp\r\nContact: sip:c@192.0.2.1;expires=60\r\n',
+    );
+    for (const [value, header] of [
+      [message.from!, 'sip:alice@a.example;tag=9'],
+      [message.to!, 'sips:bob@b.example:5061;transport=tcp'],
+      [message.contact.contacts[0]!, 'sip:c@192.0.2.1;expires=60'],
+    ] as const) {
+      const full = parseNameAddr(header, 'X');
+      assert.equal(value.displayName, full.displayName);
+      assert.equal(value.uri.toString(), full.uri.toString());
+      assert.deepEqual(value.params.entries, full.params.entries);
+    }
+    assert.equal(message.from!.tag, '9');
+    // Bare, the ";" starts header parameters (§20.10): transport is not the URI's.
+    assert.equal(message.to!.params.get('transport'), 'tcp');
+    assert.equal((message.to!.uri as SipUri).params.size, 0);
+    assert.equal((message.contact.contacts[0]!.uri as SipUri).host, '192.0.2.1');
+    assert.equal(message.contact.contacts[0]!.expires, 60);
+    // "?" outside <> is refused (RFC 4475 §3.1.2.13), as by the full grammar.
+    invalid(() => request('Contact: sip:c@a.example?Subject=x\r\n').contact, 'Contact');
+  });
+});

@@ -13,7 +13,7 @@ import { badHeader, SipParseError } from '../../errors.ts';
 import { CHAR_CLASS, hasWordAt, TOKEN } from '../../syntax/charset.ts';
 import { parseParams, parsePlainParams, type Params } from '../../syntax/params.ts';
 import { quote, splitList, ValueScanner } from '../../syntax/scanner.ts';
-import { parseSipUriBody, type SipUri } from '../../uri/sip-uri.ts';
+import { parseSipUriBody } from '../../uri/sip-uri.ts';
 import { MAX_URI_LENGTH, parseUri, type Uri } from '../../uri/uri.ts';
 import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
 
@@ -149,17 +149,96 @@ function unquoteDisplay(raw: string): string {
 }
 
 /**
- * The common shapes `[token *(SP token) SP] <sip:...>;params` and `"quoted" <sip:...>;params`
- * read in place from `text[start, end)` (a header section; see `WireField.text`): the display
- * name, the bracketed sip/sips URI (checked as it is cut out) and plain parameters in one pass.
- * Returns undefined for anything else, or anything wrong: {@link parseNameAddr} then reads the
- * value with the full grammar and makes the error. For the text it accepts, the result is the
- * one parseNameAddr gives.
+ * A name-addr read in place (see {@link readNameAddrInPlace}): display name and parameters are
+ * read, the bracketed sip/sips URI is parsed on first use of `uri` (npm `sip` and sofia-sip
+ * also leave a From's URI unparsed until asked). A bad URI therefore throws from `uri`, with the
+ * error {@link parseNameAddr} would give; `validateRequest` reads every URI the stack relies on.
+ * One class for From/To, Contact and route values keeps the readers' property loads monomorphic.
  */
-function readNameAddrInPlace(text: string, start: number, end: number): NameAddr | undefined {
+class InPlaceNameAddr implements FromTo, ContactValue {
+  displayName: string | undefined;
+  params: Params;
+  tag: string | undefined;
+  expires: number | undefined;
+  q: number | undefined;
+  #uri: Uri | undefined;
+  readonly #text: string;
+  readonly #start: number;
+  readonly #end: number;
+  readonly #header: string;
+
+  constructor(
+    displayName: string | undefined,
+    params: Params,
+    text: string,
+    start: number,
+    end: number,
+    header: string,
+  ) {
+    this.displayName = displayName;
+    this.params = params;
+    this.tag = undefined;
+    this.expires = undefined;
+    this.q = undefined;
+    this.#uri = undefined;
+    this.#text = text;
+    this.#start = start;
+    this.#end = end;
+    this.#header = header;
+  }
+
+  /** The address, parsed on first use. @throws SipParseError naming the header */
+  get uri(): Uri {
+    if (this.#uri !== undefined) return this.#uri;
+    const text = this.#text;
+    const start = this.#start;
+    // readNameAddrInPlace only accepts the two schemes as written here.
+    const sips = text.charCodeAt(start + 3) === 0x73;
+    try {
+      this.#uri = parseSipUriBody(text, sips ? 'sips' : 'sip', start + (sips ? 5 : 4), this.#end, start);
+    } catch (error) {
+      throw uriError(this.#header, error);
+    }
+    return this.#uri;
+  }
+
+  set uri(value: Uri) {
+    this.#uri = value;
+  }
+}
+
+/** True if `value` is a name-addr read in place, whose URI is a sip/sips URI by construction. */
+function isInPlace(value: NameAddr): boolean {
+  return value instanceof InPlaceNameAddr;
+}
+
+/**
+ * The common shapes `[token *(SP token) SP] <sip:...>;params`, `"quoted" <sip:...>;params` and
+ * `sip:...;params` read in place from `text[start, end)` (a header section; see `WireField.text`): the display
+ * name, the bracketed sip/sips URI's bounds and plain parameters in one pass. Returns
+ * undefined for anything else: {@link parseNameAddr} then reads the value with the full
+ * grammar and makes the error. For the text it accepts, the result is the one parseNameAddr
+ * gives, except that a bad URI throws when `uri` is read (see {@link InPlaceNameAddr}).
+ */
+function readNameAddrInPlace(text: string, start: number, end: number, header: string): InPlaceNameAddr | undefined {
   let pos = start;
   let displayName: string | undefined;
   const first = text.charCodeAt(pos);
+  if (hasWordAt(text, start, 'sip:') || hasWordAt(text, start, 'sips:')) {
+    // A bare addr-spec (":" is not a token char, so this is no display name): the URI runs to
+    // the first ";" or whitespace (§20.10), and may not hold "?" (RFC 4475 §3.1.2.13 regbadct).
+    let stop = start + 4;
+    while (stop < end) {
+      const c = text.charCodeAt(stop);
+      if (c === 0x3b || c <= 0x20) break;
+      if (c === 0x3f) return undefined;
+      stop++;
+    }
+    if (stop - start > MAX_URI_LENGTH) return undefined;
+    const params = parsePlainParams(text, stop, end);
+    if (params === undefined) return undefined;
+    return new InPlaceNameAddr(undefined, params, text, start, stop, header);
+  }
   if (first === 0x22) {
     // quoted-string without quoted-pairs or controls: its inner text is the display name.
     pos++;
@@ -190,28 +269,21 @@ function readNameAddrInPlace(text: string, start: number, end: number): NameAddr
   }
   // LAQUOT addr-spec RAQUOT, the addr-spec a sip/sips URI without surrounding whitespace.
   const uriStart = pos + 1;
-  let close = uriStart;
-  while (close < end && text.charCodeAt(close) !== 0x3e) close++;
-  if (close >= end || close - uriStart > MAX_URI_LENGTH || text.charCodeAt(close - 1) <= 0x20) return undefined;
-  let uri: SipUri;
-  try {
-    if (hasWordAt(text, uriStart, 'sip:')) uri = parseSipUriBody(text, 'sip', uriStart + 4, close, uriStart);
-    else if (hasWordAt(text, uriStart, 'sips:')) uri = parseSipUriBody(text, 'sips', uriStart + 5, close, uriStart);
-    else return undefined;
-  } catch {
+  const close = text.indexOf('>', uriStart);
+  if (close < 0 || close >= end || close - uriStart > MAX_URI_LENGTH || text.charCodeAt(close - 1) <= 0x20)
     return undefined;
-  }
+  if (!hasWordAt(text, uriStart, 'sip:') && !hasWordAt(text, uriStart, 'sips:')) return undefined;
   const params = parsePlainParams(text, close + 1, end);
   if (params === undefined) return undefined;
-  return { displayName, uri, params };
+  return new InPlaceNameAddr(displayName, params, text, uriStart, close, header);
 }
 
 /** A name-addr value read in place when the field allows it (see {@link readNameAddrInPlace}), else undefined. */
-function nameAddrInPlace(field: HeaderField): NameAddr | undefined {
+function nameAddrInPlace(field: HeaderField, header: string): InPlaceNameAddr | undefined {
   const text = inPlaceText(field);
   if (text === undefined || field.raw.indexOf(',') >= 0) return undefined;
   const at = (field as WireField).at!;
-  return readNameAddrInPlace(text, at, at + field.raw.length);
+  return readNameAddrInPlace(text, at, at + field.raw.length, header);
 }
 
 /** Parses a single-valued name-addr header (From, To, Refer-To, Referred-By). */
@@ -222,11 +294,14 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
 
 /** Parses From or To (adds `tag`). */
 export function parseFromTo(fields: HeaderField[], header: string): FromTo | undefined {
-  const value = (fields.length === 0 ? undefined : nameAddrInPlace(fields[0]!)) ?? parseSingleNameAddr(fields, header);
-  if (value === undefined) return undefined;
+  if (fields.length === 0) return undefined;
+  const inPlace = nameAddrInPlace(fields[0]!, header);
+  const value = inPlace ?? parseSingleNameAddr(fields, header)!;
   const tag = value.params.get('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
-  return { displayName: value.displayName, uri: value.uri, params: value.params, tag };
+  if (inPlace === undefined) return { displayName: value.displayName, uri: value.uri, params: value.params, tag };
+  inPlace.tag = tag;
+  return inPlace;
 }
 
 /**
@@ -237,7 +312,7 @@ export function parseFromTo(fields: HeaderField[], header: string): FromTo | und
 export function parseNameAddrList(fields: HeaderField[], header: string): NameAddr[] {
   const out: NameAddr[] = [];
   for (const field of fields) {
-    const inPlace = nameAddrInPlace(field);
+    const inPlace = nameAddrInPlace(field, header);
     if (inPlace !== undefined) {
       out.push(inPlace);
       continue;
@@ -253,7 +328,9 @@ export function parseNameAddrList(fields: HeaderField[], header: string): NameAd
 /** Parses Contact: `*` or a list of contacts with expires/q (§20.10, §10.2.2). */
 export function parseContact(fields: HeaderField[]): ContactHeader {
   if (fields.length === 1 && unfold(fields[0]!.raw).trim() === '*') return { wildcard: true, contacts: [] };
-  const contacts = parseNameAddrList(fields, 'Contact').map((value): ContactValue => {
+  const values = parseNameAddrList(fields, 'Contact');
+  const contacts: ContactValue[] = [];
+  for (const value of values) {
     let expires: number | undefined;
     let q: number | undefined;
     if (value.params.size > 0) {
@@ -263,11 +340,17 @@ export function parseContact(fields: HeaderField[]): ContactHeader {
         expires = Math.min(Number(expiresText), 0xffffffff);
       if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
     }
-    return { displayName: value.displayName, uri: value.uri, params: value.params, expires, q };
-  });
-  for (const contact of contacts) {
-    if (contact.uri.kind === 'absolute' && contact.uri.opaque === '*')
+    if (isInPlace(value)) {
+      // A sip/sips URI by construction, so not the "*" checked below.
+      const contact = value as InPlaceNameAddr;
+      contact.expires = expires;
+      contact.q = q;
+      contacts.push(contact);
+      continue;
+    }
+    if (value.uri.kind === 'absolute' && value.uri.opaque === '*')
       throw badHeader('Contact', '"*" mixed with contacts');
+    contacts.push({ displayName: value.displayName, uri: value.uri, params: value.params, expires, q });
   }
   return { wildcard: false, contacts };
 }

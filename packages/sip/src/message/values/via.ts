@@ -215,26 +215,35 @@ function isShortNumber(text: string, max: number): boolean {
   return true;
 }
 
-/** Parses every Via value of every Via field, top first; empty list elements are errors (RFC 4475 §3.1.2.1). */
+/** A field holding one Via value written the common way, read in place; else undefined. */
+function viaInPlace(field: HeaderField): Via | undefined {
+  const text = inPlaceText(field);
+  if (text === undefined || field.raw.length === 0 || field.raw.indexOf(',') >= 0) return undefined;
+  const at = (field as WireField).at!;
+  return parseCommonVia(text, at, at + field.raw.length, true);
+}
+
+/** The values of one Via field through the grammar; empty list elements are errors (RFC 4475 §3.1.2.1). */
+function fieldVias(field: HeaderField): string[] {
+  const parts = splitList(unfold(field.raw));
+  for (const part of parts) if (part.trim().length === 0) throw badHeader('Via', 'empty list element');
+  return parts;
+}
+
+/** Parses every Via value of every Via field, top first. */
 export function parseVias(fields: HeaderField[]): Via[] {
   const out: Via[] = [];
   for (const field of fields) {
-    // One value written the common way is read in place; anything else through the grammar.
-    const text = inPlaceText(field);
-    if (text !== undefined && field.raw.length > 0 && field.raw.indexOf(',') < 0) {
-      const at = (field as WireField).at!;
-      const via = parseCommonVia(text, at, at + field.raw.length, true);
-      if (via !== undefined) {
-        out.push(via);
-        continue;
-      }
-    }
-    for (const part of splitList(unfold(field.raw))) {
-      if (part.trim().length === 0) throw badHeader('Via', 'empty list element');
-      out.push(parseViaValue(part));
-    }
+    const via = viaInPlace(field);
+    if (via !== undefined) out.push(via);
+    else for (const part of fieldVias(field)) out.push(parseViaValue(part));
   }
   return out;
+}
+
+/** Parses the topmost Via value only: the one in the first Via field (see `SipHeaders.parsedTop`). */
+export function parseTopVia(field: HeaderField): Via {
+  return viaInPlace(field) ?? parseViaValue(fieldVias(field)[0]!);
 }
 
 /** Options of {@link formatVia}. */
