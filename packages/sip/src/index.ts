@@ -152,6 +152,7 @@ export {
   type TlsOptions,
   type TransportLimits,
   type TransportLogger,
+  type StunOptions,
 } from './transport/transport-options.ts';
 export { TransportError, TransportErrorCode } from './transport/transport-error.ts';
 export {
@@ -176,6 +177,35 @@ export {
   type SentBy,
 } from './transport/via-rules.ts';
 export { computeResponseTarget } from './transport/response-target.ts';
+export {
+  STUN_BINDING,
+  STUN_HEADER_BYTES,
+  STUN_MAGIC_COOKIE,
+  MAX_STUN_BYTES,
+  StunAttribute,
+  StunErrorCode,
+  StunParseError,
+  isStunPacket,
+  parseStunMessage,
+  createBindingRequest,
+  createBindingSuccess,
+  createStunErrorResponse,
+  newStunTransactionId,
+  type StunAddress,
+  type StunClass,
+  type StunEncodeOptions,
+  type StunMessage,
+} from './transport/stun.ts';
+export {
+  StunAgent,
+  DEFAULT_STUN_TIMERS,
+  stunTransactionTimeoutMs,
+  type StunAgentOptions,
+  type StunBindingResult,
+  type StunPeer,
+  type StunSend,
+  type StunTimers,
+} from './transport/stun-agent.ts';
 
 // Transactions (RFC 3261 §17, RFC 6026). The UA core implements TransactionUser.
 export {

@@ -26,6 +26,8 @@ import {
 } from './listeners.ts';
 import { errorResponseFor, looksLikeResponse } from './malformed-answer.ts';
 import { computeResponseTarget } from './response-target.ts';
+import { isStunPacket } from './stun.ts';
+import { StunAgent } from './stun-agent.ts';
 import { TransportError, TransportErrorCode } from './transport-error.ts';
 import {
   resolveTransportLimits,
@@ -95,6 +97,8 @@ export class SipTransportLayer implements TransportLayer {
   #udp: UdpListener[] = [];
   #streams: StreamListener[] = [];
   readonly #pool: ConnectionPool;
+  /** RFC 5626 §8: STUN keep-alives on the UDP listeners, ours and our peers'. */
+  readonly #stun: StunAgent;
   readonly #ownSentBys = new Set<string>();
   /** RFC 7118 §5: a client without a WS listener puts a random `.invalid` host in its Via. */
   readonly #webSocketHost = `${randomBytes(6).toString('hex')}.invalid`;
@@ -114,6 +118,15 @@ export class SipTransportLayer implements TransportLayer {
       accepting: () => this.#state === 'started',
       events: this.#connectionEvents,
       logger: this.#logger,
+    });
+    this.#stun = new StunAgent({
+      clock: this.#clock,
+      logger: this.#logger,
+      ...(options.stun?.timers === undefined ? {} : { timers: options.stun.timers }),
+      ...(options.stun?.answerBindingRequests === undefined
+        ? {}
+        : { answerRequests: options.stun.answerBindingRequests }),
+      ...(options.stun?.software === undefined ? {} : { software: options.stun.software }),
     });
   }
 
@@ -158,6 +171,7 @@ export class SipTransportLayer implements TransportLayer {
   async stop(): Promise<void> {
     this.#state = 'stopped';
     this.#pool.closeAll();
+    this.#stun.close();
     const closing: Promise<void>[] = [];
     for (const { server } of this.#streams) closing.push(new Promise((resolve) => server.close(() => resolve())));
     for (const { socket } of this.#udp) closing.push(new Promise((resolve) => socket.close(() => resolve())));
@@ -193,19 +207,36 @@ export class SipTransportLayer implements TransportLayer {
   }
 
   /**
-   * RFC 5626 §4.4.1 keep-alive on a flow. On a connection (by id, or the open one to a stream
+   * RFC 5626 §4.4 keep-alive on a flow. On a connection (by id, or the open one to a stream
    * target): a double-CRLF ping, resolved by the CRLF pong; no pong within `pongTimeoutMs`
    * (default 10 s) = flow failed: the connection is closed with a failure (`onConnectionClosed`)
-   * and the promise rejects. Over UDP: a double-CRLF datagram (refreshes NAT bindings; the peer
-   * ignores it, §4.4.1 uses STUN there for round trips).
-   * @throws TransportError CONNECTION_CLOSED (no such open flow, or no pong), NO_TRANSPORT, SEND_FAILED
+   * and the promise rejects. Over UDP (§4.4.2): a STUN Binding request from the listener of the
+   * destination's family, retransmitted per RFC 5389 §7.2.1 and resolved by the response with
+   * our mapped address; no response within the schedule (39.5 s by default) = flow failed: the
+   * promise rejects with the same CONNECTION_CLOSED code (there is no connection to close).
+   * `udp: 'crlf'` sends a double-CRLF datagram instead (no answer, no failure detection).
+   * @throws TransportError CONNECTION_CLOSED (no such open flow, no pong, no STUN response), NO_TRANSPORT, SEND_FAILED
    */
   async sendKeepAlive(flow: string | SendTarget, options: KeepAliveOptions = {}): Promise<KeepAliveResult> {
     const timeout = options.pongTimeoutMs ?? KEEPALIVE_PONG_TIMEOUT_MS;
     if (this.#state !== 'started') throw new TransportError(TransportErrorCode.NoTransport, 'not started');
     if (typeof flow !== 'string' && flow.destination.protocol === 'udp') {
-      const sent = await this.#sendDatagram(this.#udpFor(flow.destination), DOUBLE_CRLF, flow.destination);
-      return { connectionId: sent.connectionId, roundTripMs: undefined };
+      const destination = flow.destination;
+      const listener = this.#udpFor(destination);
+      if (options.udp === 'crlf') {
+        await this.#sendDatagram(listener, DOUBLE_CRLF, destination);
+        return { connectionId: null, roundTripMs: undefined };
+      }
+      const send = (bytes: Buffer) => this.#sendDatagram(listener, bytes, destination);
+      const result = await this.#stun.bind(destination, send, options.stun);
+      const mapped = result.mappedAddress;
+      return {
+        connectionId: null,
+        roundTripMs: result.roundTripMs,
+        ...(mapped === undefined
+          ? {}
+          : { mappedAddress: { protocol: 'udp', address: mapped.address, port: mapped.port } }),
+      };
     }
     const connection =
       typeof flow === 'string'
@@ -408,11 +439,14 @@ export class SipTransportLayer implements TransportLayer {
 
   #onDatagram(listener: UdpListener, data: Buffer, remote: RemoteInfo): void {
     if (this.#state !== 'started') return;
-    // RFC 5626 §4.4.1 keep-alives on UDP are STUN; a stray CRLF datagram is simply ignored.
-    if (isKeepAlive(data)) return;
     const source: TransportAddress = { protocol: 'udp', address: remote.address, port: remote.port };
-    const local: TransportAddress = { protocol: 'udp', address: listener.address, port: listener.port };
     const reply = (bytes: Buffer) => void this.#sendDatagram(listener, bytes, source).catch(() => undefined);
+    // RFC 5626 §8: STUN and SIP share the port; a STUN packet starts with two zero bits and
+    // carries the magic cookie (RFC 7983 §7), and never reaches the SIP parser.
+    if (isStunPacket(data)) return this.#stun.receive(data, source, reply);
+    // A CRLF datagram (a peer's NAT refresh) is not a message either.
+    if (isKeepAlive(data)) return;
+    const local: TransportAddress = { protocol: 'udp', address: listener.address, port: listener.port };
     let message: SipMessage;
     try {
       message = parseMessage(data, this.#limits.message);

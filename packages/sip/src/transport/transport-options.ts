@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { SipLimits } from '../message/header-section.ts';
 import { DEFAULT_LIMITS } from '../message/header-section.ts';
 import type { ValidateRequestOptions } from '../message/validate.ts';
+import type { StunTimers } from './stun-agent.ts';
 import type { TransportProtocol, TransportUser } from './transport-types.ts';
 
 /** One listening socket. */
@@ -90,6 +91,21 @@ export interface SipTransportLayerOptions {
   validation?: ValidateRequestOptions;
   /** Request path of outbound WebSocket connections. Default `/`. */
   webSocketPath?: string;
+  /** STUN on the UDP listeners (RFC 5626 §8). */
+  stun?: StunOptions;
+}
+
+/** STUN on the UDP listeners: answering peers' keep-alives and the schedule of ours. */
+export interface StunOptions {
+  /**
+   * Answer Binding requests that arrive on a UDP listener with XOR-MAPPED-ADDRESS (RFC 5626 §8: a
+   * SIP node that accepts outbound flows MUST). Default true.
+   */
+  answerBindingRequests?: boolean;
+  /** Retransmission schedule of our Binding requests (RFC 5389 §7.2.1). Default 500 ms, 7 requests, 16·RTO: 39.5 s. */
+  timers?: Partial<StunTimers>;
+  /** SOFTWARE attribute of our answers; none by default. */
+  software?: string;
 }
 
 /** Fills in defaults. */

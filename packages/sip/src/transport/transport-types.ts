@@ -96,8 +96,9 @@ export interface TransportLayer {
    */
   retainConnection?(connectionId: string): () => void;
   /**
-   * An RFC 5626 §4.4.1 keep-alive on a flow: a connection id, or a target (its open connection
-   * for TCP/TLS/WS, a datagram for UDP). Optional: not every transport has flows.
+   * An RFC 5626 §4.4 keep-alive on a flow: a connection id, or a target (its open connection for
+   * TCP/TLS/WS: a CRLF ping, §4.4.1; for UDP a STUN Binding transaction, §4.4.2). Rejects when
+   * the flow failed. Optional: not every transport has flows.
    */
   sendKeepAlive?(flow: string | SendTarget, options?: KeepAliveOptions): Promise<KeepAliveResult>;
 }
@@ -109,12 +110,26 @@ export const KEEPALIVE_PONG_TIMEOUT_MS = 10_000;
 export interface KeepAliveOptions {
   /** How long to wait for the pong on a connection, ms. Default {@link KEEPALIVE_PONG_TIMEOUT_MS}. */
   pongTimeoutMs?: number;
+  /**
+   * What goes over a UDP flow. `stun` (default): a Binding request, retransmitted per RFC 5389
+   * §7.2.1 until the response (RFC 5626 §4.4.2; send it only to a peer known to speak STUN on its
+   * SIP port, §8). `crlf`: one double-CRLF datagram that refreshes NAT bindings and gets no answer.
+   */
+  udp?: 'stun' | 'crlf';
+  /** The STUN retransmission schedule of this keep-alive; missing values from the transport's. */
+  stun?: { rtoMs?: number; maxRequests?: number; lastWaitFactor?: number };
 }
 
 /** What a keep-alive did. */
 export interface KeepAliveResult {
-  /** The connection pinged, or null for a UDP datagram. */
+  /** The connection pinged, or null over UDP. */
   connectionId: string | null;
-  /** Ping to pong on a connection, ms; undefined over UDP (a CRLF datagram has no answer). */
+  /** Ping to pong (first STUN request to its response over UDP), ms; undefined for a UDP CRLF datagram. */
   roundTripMs: number | undefined;
+  /**
+   * Over UDP with STUN: our address and port as the peer saw them (XOR-MAPPED-ADDRESS). RFC 5626
+   * §4.4.2: when it changes between keep-alives the flow failed (a NAT rebinding), and the UA
+   * registers again. Undefined when the peer's answer carried no address.
+   */
+  mappedAddress?: TransportAddress;
 }
