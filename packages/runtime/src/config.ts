@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import FastestValidator from 'fastest-validator';
+import { dnsServerProblem } from './dns-server-address.ts';
 
 /** Which license role a node plays (guide §3). */
 export type LicenseMode = 'off' | 'client' | 'server';
@@ -98,6 +99,12 @@ export interface SipConfig {
   timers: { t1: number; t2: number; t4: number };
   /** User-Agent header. Default `talkbus/0.1.0`. Env `TALKBUS_SIP_USER_AGENT`. */
   userAgent: string;
+  /**
+   * DNS servers for RFC 3263 server location (NAPTR/SRV/A/AAAA), each `ip[:port]` (`192.0.2.53`,
+   * `192.0.2.53:5353`, `[2001:db8::53]:5353`), asked in order. Default `[]`: the system's resolver
+   * (`/etc/resolv.conf`). Env `TALKBUS_SIP_DNS_SERVERS` (comma separated).
+   */
+  dnsServers: string[];
   registration: {
     /** First retry delay after a failed login/refresh; doubles per failure, ±25% jitter. Default 2000. */
     retryBaseMs: number;
@@ -156,6 +163,7 @@ const envKeys: Record<string, string> = {
   TALKBUS_SIP_T2: 'sip.timers.t2',
   TALKBUS_SIP_T4: 'sip.timers.t4',
   TALKBUS_SIP_USER_AGENT: 'sip.userAgent',
+  TALKBUS_SIP_DNS_SERVERS: 'sip.dnsServers',
   TALKBUS_REGISTRATION_RETRY_BASE_MS: 'sip.registration.retryBaseMs',
   TALKBUS_REGISTRATION_RETRY_MAX_MS: 'sip.registration.retryMaxMs',
   TALKBUS_REGISTRATION_MAX_LOGIN_ATTEMPTS: 'sip.registration.maxLoginAttempts',
@@ -193,7 +201,7 @@ const numberKeys = new Set([
   'media.portMax',
   'media.rtpTimeout',
 ]);
-const listKeys = new Set(['services', 'sip.transports']);
+const listKeys = new Set(['services', 'sip.transports', 'sip.dnsServers']);
 const booleanKeys = new Set(['sip.tlsVerify']);
 
 const sipPort = { type: 'number', integer: true, min: 0, max: 65535 };
@@ -264,6 +272,8 @@ const schema = {
         },
       },
       userAgent: { type: 'string', min: 1, max: 128, pattern: /^[\x21-\x7e][\x20-\x7e]*$/ },
+      // Each one's grammar is checked after the schema (dnsServerProblem).
+      dnsServers: { type: 'array', max: 8, items: { type: 'string', min: 2, max: 53 } },
       registration: {
         type: 'object',
         strict: true,
@@ -333,6 +343,7 @@ function defaults(env: NodeJS.ProcessEnv): Plain {
       tlsVerify: true,
       timers: { t1: 500, t2: 4000, t4: 5000 },
       userAgent: 'talkbus/0.1.0',
+      dnsServers: [],
       registration: {
         retryBaseMs: 2000,
         retryMaxMs: 300_000,
@@ -443,6 +454,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string; ov
   if (typed.media.portMax <= typed.media.portMin + 1) {
     throw new ConfigError('media.portMax', sourceOf('media.portMax', fromEnv, file), 'must be above media.portMin + 1');
   }
+  typed.sip.dnsServers.forEach((server, index) => {
+    const problem = dnsServerProblem(server);
+    if (problem !== undefined)
+      throw new ConfigError(`sip.dnsServers[${index}]`, sourceOf('sip.dnsServers', fromEnv, file), problem);
+  });
   typed.dataDir = path.resolve(typed.dataDir);
   if (!typed.license.path) typed.license.path = path.join(typed.dataDir, 'license', 'license.json');
   return typed;

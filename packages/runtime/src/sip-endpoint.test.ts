@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { parseMessage } from '@talkbus/sip';
-import { loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
 import { SipEndpoint } from './sip-endpoint.ts';
 
 function config(nodeID: string, env: Record<string, string> = {}) {
@@ -34,6 +37,89 @@ test('sip.* config: defaults, env overrides and a bad value naming its key', () 
   assert.equal(tuned.sip.tlsVerify, false);
   assert.throws(() => config('n', { TALKBUS_SIP_UDP_PORT: '70000' }), /sip\.udpPort/);
 });
+
+test('sip.dnsServers: default [] (system resolver), env list and file, a bad entry named by index and source', () => {
+  assert.deepEqual(loadConfig({ env: {} }).sip.dnsServers, []);
+  const servers = ['192.0.2.53', '192.0.2.54:5353', '2001:db8::53', '[2001:db8::54]', '[2001:db8::55]:5353'];
+  assert.deepEqual(config('n', { TALKBUS_SIP_DNS_SERVERS: servers.join(', ') }).sip.dnsServers, servers);
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'talkbus-config-')), 'talkbus.json');
+  writeFileSync(file, JSON.stringify({ sip: { dnsServers: ['127.0.0.1:53'] } }));
+  assert.deepEqual(loadConfig({ env: {}, file }).sip.dnsServers, ['127.0.0.1:53']);
+  writeFileSync(file, JSON.stringify({ sip: { dnsServers: ['127.0.0.1:53', 'localhost'] } }));
+  assert.throws(
+    () => loadConfig({ env: {}, file }),
+    /sip\.dnsServers\[1\] \(from file .*talkbus\.json\): localhost is not/,
+  );
+  rmSync(path.dirname(file), { recursive: true });
+  for (const [bad, why] of [
+    ['dns.example.com', /not an IP address/],
+    ['192.0.2.300', /not an IPv4 address/],
+    ['192.0.2.53:0', /port must be 1 to 65535/],
+    ['192.0.2.53:65536', /port must be 1 to 65535/],
+    ['[192.0.2.53]:53', /not a bracketed IPv6 address/],
+    ['2001:db8::53::5353', /not an IP address/],
+    ['fe80::1%eth0', /not an IP address/],
+  ] as const)
+    assert.throws(
+      () => config('n', { TALKBUS_SIP_DNS_SERVERS: `192.0.2.53,${bad}` }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.key === 'sip.dnsServers[1]' &&
+        why.test(error.message) &&
+        /environment TALKBUS_SIP_DNS_SERVERS/.test(error.message),
+      bad,
+    );
+  assert.throws(() => loadConfig({ env: {}, overrides: { sip: { dnsServers: '192.0.2.53' } } }), /sip\.dnsServers/);
+  assert.throws(
+    () => loadConfig({ env: {}, overrides: { sip: { dnsServers: Array(9).fill('192.0.2.53') } } }),
+    /sip\.dnsServers/,
+  );
+});
+
+test("the endpoint's stacks look names up at sip.dnsServers", async () => {
+  const dns = await startDnsServer('192.0.2.7');
+  const endpoint = await SipEndpoint.acquire(
+    config('endpoint-dns', { TALKBUS_SIP_DNS_SERVERS: `127.0.0.1:${dns.port}` }),
+  );
+  try {
+    // .test names exist in no public DNS (RFC 2606): only the configured server can answer.
+    assert.deepEqual(await endpoint.stack.dns.resolve4('registrar.example.test'), ['192.0.2.7']);
+    const own = await endpoint.openAccountStack({ localIp: '127.0.0.1', localPort: 0 });
+    assert.deepEqual(await own.dns.resolve4('proxy.example.test'), ['192.0.2.7']);
+    await endpoint.closeAccountStack(own);
+    assert.deepEqual(dns.questions, ['registrar.example.test', 'proxy.example.test']);
+  } finally {
+    await endpoint.release();
+    dns.socket.close();
+  }
+});
+
+/**
+ * A DNS server on 127.0.0.1 (RFC 1035 §4.1) that answers every query with one A record: enough
+ * to see which server a resolver asks.
+ */
+async function startDnsServer(address: string) {
+  const socket = createSocket('udp4');
+  const questions: string[] = [];
+  socket.on('message', (query, peer) => {
+    // Header (12 bytes), then the question: labels up to a zero byte, QTYPE, QCLASS.
+    let end = 12;
+    const labels: string[] = [];
+    while (query[end]! > 0) {
+      labels.push(query.toString('latin1', end + 1, end + 1 + query[end]!));
+      end += 1 + query[end]!;
+    }
+    end += 5;
+    questions.push(labels.join('.'));
+    const header = Buffer.from([0, 0, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+    query.copy(header, 0, 0, 2); // the query's ID
+    // The answer: a pointer to the question's name (offset 12), A, IN, TTL 60, 4 bytes.
+    const answer = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...address.split('.').map(Number)]);
+    socket.send(Buffer.concat([header, query.subarray(12, end), answer]), peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { socket, questions, port: socket.address().port };
+}
 
 test('one endpoint per node, reference counted; default listeners; OPTIONS answered 200', async () => {
   const cfg = config('endpoint-a');

@@ -5,6 +5,9 @@
  * (registrar-client now, session later). Acquired and released with a reference count, so it
  * starts with the first SIP service and stops with the last.
  *
+ * Each stack carries the DNS resolver its services locate servers with (RFC 3263): the
+ * `sip.dnsServers` of the config, else the system's.
+ *
  * An account whose provisioning names its own local IP/port (guide §4.2.2) gets a stack of its
  * own there ({@link SipEndpoint.openAccountStack}), also reference counted by address.
  *
@@ -18,8 +21,10 @@ import {
   SipTransportLayer,
   TransactionLayer,
   systemClock,
+  systemDnsResolver,
   type AnyServerTransaction,
   type Clock,
+  type DnsResolver,
   type InboundMessage,
   type ListenerOptions,
   type SipRequest,
@@ -61,6 +66,11 @@ export class SipStack {
   readonly clock: Clock;
   /** The User-Agent header value (`sip.userAgent`). */
   readonly userAgent: string;
+  /**
+   * DNS for RFC 3263 server location (`locateServers(uri, { dns })`) by the services on this
+   * stack: the `sip.dnsServers`, or the system's resolver when that list is empty.
+   */
+  readonly dns: DnsResolver;
   readonly #handlers: IncomingRequestHandler[] = [];
   readonly #logger: SipEndpointLogger;
 
@@ -74,6 +84,7 @@ export class SipStack {
   }) {
     this.clock = options.clock;
     this.userAgent = options.sip.userAgent;
+    this.dns = systemDnsResolver({ servers: options.sip.dnsServers });
     this.#logger = options.logger;
     const user: TransactionUser = {
       onRequest: (request, transaction, inbound) => this.#route(request, transaction, inbound),

@@ -7,6 +7,7 @@ import {
   locateServers,
   parseUri,
   type DigestCredentials,
+  type DnsResolver,
   type ServerTarget,
   type TransportProtocol,
 } from '@talkbus/sip';
@@ -105,9 +106,16 @@ export function settingsFrom(
   };
 }
 
-/** RFC 3263 §4: the targets of a URI for the given transport (IP addresses need no DNS). */
-export async function resolveTargets(uri: string, transport: TransportProtocol): Promise<ServerTarget[]> {
+/**
+ * RFC 3263 §4: the targets of a URI for the given transport (IP addresses need no DNS), looked up
+ * through `dns`: the stack's (`SipStack.dns`, from `sip.dnsServers`); default the system's.
+ */
+export async function resolveTargets(
+  uri: string,
+  transport: TransportProtocol,
+  dns?: DnsResolver,
+): Promise<ServerTarget[]> {
   const parsed = parseUri(uri);
   if (!(parsed instanceof SipUri)) throw new Error(`${uri} is not a SIP URI`);
-  return locateServers(parsed, { protocols: [transport] });
+  return locateServers(parsed, { protocols: [transport], dns });
 }

@@ -105,7 +105,7 @@ export class RegEventSubscription {
     const first = routes[0] ?? (this.#toTag !== null ? (this.#remoteTarget ?? undefined) : undefined);
     if (first === undefined) return this.#options.registration().target;
     const uri = first.replace(/^[^<]*</, '').replace(/>.*$/, '');
-    const [target] = await resolveTargets(uri, this.#options.sip.transport);
+    const [target] = await resolveTargets(uri, this.#options.sip.transport, this.#options.stack.dns);
     return target ?? null;
   }
 

@@ -29,7 +29,7 @@ export interface BridgedAgent {
   release(): void;
 }
 
-/** Attaches a user agent to the shared stack. */
+/** Attaches a user agent to the shared stack (with the stack's DNS unless `options.dns` is given). */
 export function bridgeUserAgent(
   stack: SipStack,
   options: Omit<SipUserAgentOptions, 'transport' | 'clock'>,
@@ -38,6 +38,8 @@ export function bridgeUserAgent(
   const stackUser: TransportUser = stack.transactions as unknown as TransportUser;
   let uaUser: TransportUser | undefined;
   const ua = new SipUserAgent({
+    // RFC 3263 lookups go to the node's DNS servers (`sip.dnsServers`).
+    dns: stack.dns,
     ...options,
     clock: stack.clock,
     transport: {

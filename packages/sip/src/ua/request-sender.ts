@@ -6,8 +6,9 @@
  * One {@link OutgoingRequest} per request, with `cancel()` for INVITE (§9.1).
  */
 import type { DigestClient } from '../auth/digest-client.ts';
-import { SipRequest, type SipResponse } from '../message/message.ts';
-import { createResponse } from '../message/response.ts';
+import { SipHeaders, type HeaderField } from '../message/headers.ts';
+import { SipRequest, SipResponse } from '../message/message.ts';
+import { defaultReasonPhrase } from '../message/reason-phrases.ts';
 import type { ClientTransactionUser } from '../transaction/client-transaction.ts';
 import { InviteClientTransaction } from '../transaction/invite-client-transaction.ts';
 import type { TransactionLayer } from '../transaction/transaction-layer.ts';
@@ -48,9 +49,29 @@ function nextCopy(request: SipRequest): SipRequest {
   return copy;
 }
 
-/** A locally made final response (§8.1.3.1). */
-function local(request: SipRequest, status: number, reason?: string): SipResponse {
-  return createResponse(request, status, reason === undefined ? {} : { reason })!;
+/** Headers a local response copies from its request, in order (§8.2.6.2: every Via, the first of the others). */
+const LOCAL_RESPONSE_HEADERS = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+
+/**
+ * A final response made here that the TU takes like a received one: 503 when no server was found
+ * or the request could not be handed to a transport (RFC 3263 §4.3, §8.1.3.1), 487 when it was
+ * canceled before it went out (§9.1). It copies Via, From, To, Call-ID and CSeq as §8.2.6.2
+ * says, but unlike `createResponse` it does not need a Via: the Via comes with the target
+ * (`prepare`), so a request that never reached one (nothing resolved, canceled while resolving,
+ * `prepare` threw) has none. The response never goes on the wire. (Once the Via is in, the client
+ * transaction makes its own 408/503, §8.1.3.1.)
+ */
+export function localResponse(request: SipRequest, status: number, reason?: string): SipResponse {
+  const fields: HeaderField[] = [];
+  for (const name of LOCAL_RESPONSE_HEADERS) {
+    const copied = request.headers.getFields(name);
+    fields.push(...(name === 'via' ? copied : copied.slice(0, 1)));
+  }
+  return new SipResponse({
+    status,
+    reason: reason ?? defaultReasonPhrase(status),
+    headers: new SipHeaders(fields),
+  });
 }
 
 interface Attempt {
@@ -87,7 +108,7 @@ class Outgoing implements OutgoingRequest {
       if (targets.length === 0) throw new Error('no target');
     } catch {
       return {
-        response: local(request, 503, 'Service Unavailable (no route to the next hop)'),
+        response: localResponse(request, 503, 'Service Unavailable (no route to the next hop)'),
         origin: 'transport',
         request,
       };
@@ -96,7 +117,7 @@ class Outgoing implements OutgoingRequest {
     let index = 0;
     let authRetries = 0;
     for (;;) {
-      if (this.#canceled !== undefined) return { response: local(request, 487), origin: 'canceled', request };
+      if (this.#canceled !== undefined) return { response: localResponse(request, 487), origin: 'canceled', request };
       const attempt = await this.#attempt(request, targets[index]!);
       const status = attempt.response.status;
       const retryable = attempt.origin !== undefined || status === 503;
@@ -162,7 +183,7 @@ class Outgoing implements OutgoingRequest {
             this.#context.layer.cancel(transaction, { onResponse: () => undefined }, this.#canceled.reason);
         }
       } catch {
-        settle(local(request, 503, 'Service Unavailable (cannot send)'), 'transport');
+        settle(localResponse(request, 503, 'Service Unavailable (cannot send)'), 'transport');
       }
     });
   }

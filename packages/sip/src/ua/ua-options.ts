@@ -6,7 +6,7 @@ import type { DigestCredentials } from '../auth/digest-client.ts';
 import type { Clock } from '../clock.ts';
 import type { SipResponse } from '../message/message.ts';
 import type { TimerConfig } from '../transaction/timer-config.ts';
-import type { ServerTarget } from '../transport/resolver.ts';
+import type { DnsResolver, ServerTarget } from '../transport/resolver.ts';
 import type { TransportLayer, TransportProtocol, TransportUser } from '../transport/transport-types.ts';
 import type { Uri } from '../uri/uri.ts';
 import type { Dialog } from '../dialog/dialog.ts';
@@ -116,8 +116,10 @@ export interface SipUserAgentOptions {
   reliableProvisionals?: 'off' | 'supported' | 'required';
   /** RFC 4028 session timers; undefined = off (we still never refuse a peer's refreshes). */
   sessionTimer?: Partial<SessionTimerConfig>;
-  /** RFC 3263 server location; default `locateServers` over the system DNS. */
+  /** RFC 3263 server location; default `locateServers` over {@link SipUserAgentOptions.dns}. */
   resolve?: (uri: Uri) => Promise<ServerTarget[]>;
+  /** DNS for the default `resolve` (unused when `resolve` is given); default `systemDnsResolver()`. */
+  dns?: DnsResolver;
   /** Protocols to offer `locateServers` (default: udp, tcp). */
   protocols?: readonly TransportProtocol[];
   /** Limits; missing ones take {@link DEFAULT_UA_LIMITS}. */

@@ -409,7 +409,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     if (!(uri instanceof SipUri))
       return Promise.reject(new SipError(UaErrorCode.InvalidArgument, `cannot route to ${uri.toString()}`));
     // One resolver for the UA's life (a node:dns Resolver per request would be wasted work).
-    this.#dns ??= systemDnsResolver();
+    this.#dns ??= this.#options.dns ?? systemDnsResolver();
     return locateServers(uri, { protocols: this.#options.protocols ?? ['udp', 'tcp'], dns: this.#dns });
   }
 
