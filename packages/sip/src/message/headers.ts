@@ -232,6 +232,23 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   /**
+   * The parsed value of a single-valued header (From, CSeq, ...), computed once by `parse` from
+   * its first field and cached like {@link parsed}; undefined when the header is absent.
+   */
+  parsedFirst<T>(key: string, parse: (field: HeaderField) => T): T | undefined {
+    const keys = this.cacheKeys;
+    if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.cacheValues![i] as T;
+    const fields = this.fields;
+    for (let i = 0; i < fields.length; i++) {
+      if (fields[i]!.key !== key) continue;
+      const value = parse(fields[i]!);
+      this.remember(key, value);
+      return value;
+    }
+    return undefined;
+  }
+
+  /**
    * The first value of a list header, parsed by `parse` from that header's first field only
    * (a transaction needs the topmost Via, §17.1.3, not every hop's). Cached under `topKey`
    * (`key` + "#top") until the header changes; the whole list's cached parse is used when

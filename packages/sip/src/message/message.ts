@@ -67,9 +67,7 @@ function toBody(body: Buffer | string | undefined): Buffer {
 const EMPTY = Buffer.alloc(0);
 
 /** Call-ID = word [ "@" word ] (§25.1). */
-function parseCallId(fields: HeaderField[]): string | undefined {
-  if (fields.length === 0) return undefined;
-  const field = fields[0]!;
+function parseCallId(field: HeaderField): string {
   // In place (see WireField.text), a valid value is the raw text itself: one line, trimmed.
   const text = inPlaceText(field);
   if (text !== undefined && isCallIdAt(text, (field as WireField).at!, field.raw.length)) return field.raw;
@@ -98,8 +96,8 @@ function isCallIdAt(text: string, start: number, length: number): boolean {
 }
 
 // Parsers per header, made once (a closure per getter call would be allocated on every read).
-const parseFrom = (fields: HeaderField[]) => parseFromTo(fields, 'From');
-const parseTo = (fields: HeaderField[]) => parseFromTo(fields, 'To');
+const parseFrom = (field: HeaderField) => parseFromTo(field, 'From');
+const parseTo = (field: HeaderField) => parseFromTo(field, 'To');
 const parseRoute = (fields: HeaderField[]) => parseNameAddrList(fields, 'Route');
 const parseRecordRoute = (fields: HeaderField[]) => parseNameAddrList(fields, 'Record-Route');
 const parsePath = (fields: HeaderField[]) => parseNameAddrList(fields, 'Path');
@@ -156,27 +154,27 @@ abstract class SipMessageBase {
 
   /** From (§20.20). */
   get from(): FromTo | undefined {
-    return this.headers.parsed('from', parseFrom);
+    return this.headers.parsedFirst('from', parseFrom);
   }
 
   /** To (§20.39). */
   get to(): FromTo | undefined {
-    return this.headers.parsed('to', parseTo);
+    return this.headers.parsedFirst('to', parseTo);
   }
 
   /** Call-ID (§20.8). */
   get callId(): string | undefined {
-    return this.headers.parsed('call-id', parseCallId);
+    return this.headers.parsedFirst('call-id', parseCallId);
   }
 
   /** CSeq (§20.16). */
   get cseq(): CSeq | undefined {
-    return this.headers.parsed('cseq', parseCSeq);
+    return this.headers.parsedFirst('cseq', parseCSeq);
   }
 
   /** Max-Forwards (§20.22). */
   get maxForwards(): number | undefined {
-    return this.headers.parsed('max-forwards', parseMaxForwards);
+    return this.headers.parsedFirst('max-forwards', parseMaxForwards);
   }
 
   /** Contact (§20.10): `*` or a list; `{ wildcard: false, contacts: [] }` when absent. */

@@ -74,29 +74,49 @@ function serializeAsText(message: SipMessage, options: SerializeOptions | undefi
   const body = message.body;
   const lengthText = String(body.length);
   let wroteLength = false;
+  // Untouched lines that follow each other in the same section text are cut out as one run.
+  let runText: string | undefined;
+  let runStart = 0;
+  let runEnd = 0;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     const source = field.source;
+    let line: string;
     if (field.key === 'content-length') {
       if (wroteLength) continue;
       wroteLength = true;
       if (field.raw !== lengthText) {
         if (!isAsciiText(field.name)) return undefined;
-        head += `${field.name}: ${lengthText}\r\n`;
-        continue;
-      }
+        line = `${field.name}: ${lengthText}\r\n`;
+      } else if (source === undefined) line = `${field.name}: ${lengthText}\r\n`;
+      else line = '';
+    } else if (source !== undefined) line = '';
+    else {
+      if (!isAsciiText(field.name) || !isAsciiText(field.raw)) return undefined;
+      line = `${field.name}: ${field.raw}\r\n`;
     }
-    if (source !== undefined) {
+    if (line.length === 0) {
       const text = field.text;
       if (text === undefined) return undefined;
       // A canonical line is `name ": " raw CRLF` with the value at `at`.
       const at = field.at!;
-      head += text.slice(at - field.name.length - 2, at + field.raw.length + 2);
+      const start = at - field.name.length - 2;
+      if (text === runText && start === runEnd) runEnd = at + field.raw.length + 2;
+      else {
+        if (runText !== undefined) head += runText.slice(runStart, runEnd);
+        runText = text;
+        runStart = start;
+        runEnd = at + field.raw.length + 2;
+      }
       continue;
     }
-    if (!isAsciiText(field.name) || !isAsciiText(field.raw)) return undefined;
-    head += `${field.name}: ${field.raw}\r\n`;
+    if (runText !== undefined) {
+      head += runText.slice(runStart, runEnd);
+      runText = undefined;
+    }
+    head += line;
   }
+  if (runText !== undefined) head += runText.slice(runStart, runEnd);
   if (!wroteLength && options?.addContentLength !== false) head += `Content-Length: ${lengthText}\r\n`;
   head += '\r\n';
   const out = Buffer.allocUnsafe(head.length + body.length);

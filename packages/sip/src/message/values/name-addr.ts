@@ -292,11 +292,10 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
   return parseNameAddr(unfold(fields[0]!.raw), header);
 }
 
-/** Parses From or To (adds `tag`). */
-export function parseFromTo(fields: HeaderField[], header: string): FromTo | undefined {
-  if (fields.length === 0) return undefined;
-  const inPlace = nameAddrInPlace(fields[0]!, header);
-  const value = inPlace ?? parseSingleNameAddr(fields, header)!;
+/** Parses From or To (adds `tag`) from its first field. */
+export function parseFromTo(field: HeaderField, header: string): FromTo {
+  const inPlace = nameAddrInPlace(field, header);
+  const value = inPlace ?? parseNameAddr(unfold(field.raw), header);
   const tag = value.params.get('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
   if (inPlace === undefined) return { displayName: value.displayName, uri: value.uri, params: value.params, tag };

@@ -5,7 +5,7 @@
 import { badHeader, SipErrorCode, SipParseError } from '../../errors.ts';
 import { CHAR_CLASS, internedAt, SIP_METHODS as METHODS, TOKEN } from '../../syntax/charset.ts';
 import { ValueScanner } from '../../syntax/scanner.ts';
-import { unfold, type HeaderField } from '../headers.ts';
+import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
 
 /** A CSeq value. */
 export interface CSeq {
@@ -52,44 +52,45 @@ function first(fields: HeaderField[]): string | undefined {
 }
 
 /**
- * The common shape `1*DIGIT SP token`, with at most 10 digits below 2**31; undefined for
- * anything else, which {@link parseCSeq} then reads with the full grammar (same result for
- * the text this accepts). Common methods come back interned.
+ * The common shape `1*DIGIT SP token` in `text[start, end)`, with at most 10 digits below
+ * 2**31; undefined for anything else, which {@link parseCSeq} then reads with the full grammar
+ * (same result for the text this accepts). Common methods come back interned.
  */
-function parseCommonCSeq(text: string): CSeq | undefined {
+function parseCommonCSeq(text: string, start: number, end: number): CSeq | undefined {
   let seq = 0;
-  let pos = 0;
-  const length = text.length;
-  while (pos < length) {
+  let pos = start;
+  while (pos < end) {
     const c = text.charCodeAt(pos);
     if (c < 0x30 || c > 0x39) break;
     seq = seq * 10 + (c - 0x30);
     pos++;
   }
-  if (pos === 0 || pos > 10 || seq > 0x7fffffff || pos + 1 >= length || text.charCodeAt(pos) !== 0x20) return undefined;
+  const digits = pos - start;
+  if (digits === 0 || digits > 10 || seq > 0x7fffffff || pos + 1 >= end || text.charCodeAt(pos) !== 0x20)
+    return undefined;
   const methodStart = ++pos;
-  while (pos < length) {
+  while (pos < end) {
     const c = text.charCodeAt(pos);
     if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) return undefined;
     pos++;
   }
-  return { seq, method: methodName(text, methodStart) };
-}
-
-/** `text.slice(start)`, interned when it is a common method. */
-function methodName(text: string, start: number): string {
-  return internedAt(text, start, text.length, METHODS);
+  return { seq, method: internedAt(text, methodStart, end, METHODS) };
 }
 
 /**
  * CSeq = 1*DIGIT LWS Method. §8.1.1.5: the number "MUST be expressible as a 32-bit unsigned
  * integer and MUST be less than 2**31" (RFC 4475 §3.1.2.4 scalar02, §3.1.2.5 scalarlg).
  */
-export function parseCSeq(fields: HeaderField[]): CSeq | undefined {
-  const text = first(fields);
-  if (text === undefined) return undefined;
-  const common = parseCommonCSeq(text);
+export function parseCSeq(field: HeaderField): CSeq {
+  // Read in place when the value lies in the section text (see WireField.text).
+  const section = inPlaceText(field);
+  const at = section === undefined ? 0 : (field as WireField).at!;
+  const common =
+    section === undefined
+      ? parseCommonCSeq(field.raw, 0, field.raw.length)
+      : parseCommonCSeq(section, at, at + field.raw.length);
   if (common !== undefined) return common;
+  const text = unfold(field.raw);
   const scanner = new ValueScanner(text, 'CSeq');
   scanner.skipSws();
   const seq = boundedNumber(digitsAt(scanner, 'sequence number'), 0x7fffffff);
@@ -109,10 +110,18 @@ export function parseCSeq(fields: HeaderField[]): CSeq | undefined {
 }
 
 /** Max-Forwards = 1*DIGIT, 0..255 (§20.22; RFC 4475 §3.1.2.4 has 300). */
-export function parseMaxForwards(fields: HeaderField[]): number | undefined {
-  const text = first(fields);
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
+export function parseMaxForwards(field: HeaderField): number {
+  const raw = field.raw;
+  // 1 to 3 digits, the way every peer writes it.
+  if (raw.length <= 3) {
+    let value = 0;
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw.charCodeAt(i);
+      value = c >= 0x30 && c <= 0x39 ? value * 10 + (c - 0x30) : 256;
+    }
+    if (raw.length > 0 && value <= 255) return value;
+  }
+  const trimmed = unfold(raw).trim();
   const value = /^\d+$/.test(trimmed) ? boundedNumber(trimmed, 255) : undefined;
   if (value === undefined) {
     throw new SipParseError(SipErrorCode.InvalidMaxForwards, 'Max-Forwards is not in 0..255', {
