@@ -58,7 +58,11 @@ export const provisioningSpec = {
   authPassword: param({ ...t.string({ max: 256 }), convert: true } as Rule<string>, '', 'Digest password', true),
   realm: param(t.string({ max: 255 }), '', 'Digest realm to answer; empty answers any'),
   registrationExpires: param(t.integer({ min: 60, max: 86400 }), 3600, 'Requested registration expiry'),
-  keepAliveInterval: param(t.integer({ min: 0, max: 3600 }), 30, 'NAT keep-alive interval (CRLF/OPTIONS); 0 = off'),
+  keepAliveInterval: param(
+    t.integer({ min: 0, max: 3600 }),
+    30,
+    'NAT keep-alive interval, each one 80–100% of it (CRLF on TCP/TLS/WS, STUN on UDP with outbound, else OPTIONS); 0 = off',
+  ),
   outbound: param(t.boolean(), false, 'RFC 5626 outbound (instance-id, reg-id, flow keep-alives)'),
 
   // calls (guide chapter 6)

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { SimulatedClock } from '@talkbus/sip';
 import { AccountActor, type AccountPorts } from './account-actor.ts';
 import type { AccountSettings, ClientEvent, RegisterOutcome } from './account-types.ts';
-import { refreshDelay, retryDelay } from './backoff.ts';
+import { keepAliveDelay, refreshDelay, retryDelay } from './backoff.ts';
 
 const settings: AccountSettings = {
   loginMode: 'server',
@@ -29,7 +29,7 @@ interface Sent {
   fresh: boolean;
 }
 
-function harness(overrides: Partial<AccountSettings> = {}) {
+function harness(overrides: Partial<AccountSettings> = {}, random: () => number = () => 0.5) {
   const clock = new SimulatedClock(1000);
   const registers: Sent[] = [];
   const events: ClientEvent[] = [];
@@ -47,7 +47,7 @@ function harness(overrides: Partial<AccountSettings> = {}) {
     settings: { ...settings, ...overrides },
     clock,
     ports,
-    random: () => 0.5,
+    random,
   });
   const last = () => registers.at(-1)!;
   const answer = (outcome: RegisterOutcome, attempt = last().attempt) =>
@@ -334,9 +334,45 @@ describe('guide §5.3.5 passive logout and refresh failures', () => {
     assert.equal(h.registers.length, 2);
     assert.equal(h.actor.state.step, 'refreshing');
   });
+
+  test('each keep-alive comes 80–100% of keepAliveMs after the last (RFC 5626 §4.4.1)', () => {
+    const draws = [0, 0.95, 0.5, 0];
+    const h = harness({ keepAliveMs: 10_000 }, () => draws.shift() ?? 0);
+    h.actor.post({ type: 'login' });
+    h.answer(ok());
+    const count = () => h.calls.filter((c) => c === 'keepAlive').length;
+    // Draw 0 → 8000 ms, then 0.95 → 9900 ms and 0.5 → 9000 ms, each after the one before.
+    for (const [wait, expected] of [
+      [8000, 1],
+      [9900, 2],
+      [9000, 3],
+    ] as const) {
+      h.clock.advance(wait - 1);
+      assert.equal(count(), expected - 1, `not before ${wait} ms`);
+      h.clock.advance(1);
+      assert.equal(count(), expected, `after ${wait} ms`);
+    }
+  });
+
+  test('a new mapped address reported as keepAliveFailed re-registers like a lost pong (RFC 5626 §4.4.2)', () => {
+    const h = harness({ keepAliveMs: 1000 });
+    h.actor.post({ type: 'login' });
+    h.answer(ok());
+    h.actor.post({ type: 'keepAliveFailed', reason: 'mapped address changed (RFC 5626 §4.4.2)' });
+    assert.deepEqual(h.last(), { attempt: 2, expires: 60, fresh: false });
+    h.answer(ok());
+    assert.equal(h.actor.state.step, 'bound');
+  });
 });
 
 describe('backoff', () => {
+  test('keep-alive delays stay within 80–100% of the period', () => {
+    for (const random of [0, 0.3, 0.999999]) {
+      const delay = keepAliveDelay(30_000, () => random);
+      assert.ok(delay >= 24_000 && delay <= 30_000, String(delay));
+    }
+  });
+
   test('jitter stays within ±25% and never above the cap', () => {
     for (const random of [0, 0.25, 0.999]) {
       for (let failures = 1; failures < 40; failures++) {

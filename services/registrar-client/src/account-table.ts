@@ -21,7 +21,7 @@
  * login twice, logout while idle).
  */
 import type { ServerLogoutReason } from '@talkbus/contracts';
-import { refreshDelay, retryAfterDelay, retryDelay } from './backoff.ts';
+import { keepAliveDelay, refreshDelay, retryAfterDelay, retryDelay } from './backoff.ts';
 import type {
   AccountEffect,
   AccountEvent,
@@ -134,7 +134,9 @@ function bound(state: AccountState, outcome: Extract<RegisterOutcome, { kind: 'o
       }),
     );
     if (settings.subscribe) effects.push({ type: 'subscribe' });
-    if (settings.keepAliveMs > 0) effects.push(setTimer('keepAlive', settings.keepAliveMs));
+    // RFC 5626 §4.4.1: each keep-alive 80–100% of the period after the last (CRLF or STUN alike).
+    if (settings.keepAliveMs > 0)
+      effects.push(setTimer('keepAlive', keepAliveDelay(settings.keepAliveMs, context.random)));
   }
   return {
     state: {
@@ -297,7 +299,13 @@ export const accountTable: Record<AccountState['phase'], PhaseRows> = {
       if (name === 'retry' && state.step === 'waiting')
         return send(state, state.expires, false, { step: 'refreshing', authRounds: 0 });
       if (name === 'keepAlive')
-        return { state, effects: [{ type: 'keepAlive' }, setTimer('keepAlive', context.settings.keepAliveMs)] };
+        return {
+          state,
+          effects: [
+            { type: 'keepAlive' },
+            setTimer('keepAlive', keepAliveDelay(context.settings.keepAliveMs, context.random)),
+          ],
+        };
       // The binding lapsed before a refresh got through (guide table 5-14 MTC_CLI_REG_ERR_TIMEOUT).
       if (name === 'expiry') return serverLogout(state, context, 'TIMEOUT', null, state.lastFailure?.sipStatus ?? null);
       return undefined;
@@ -333,7 +341,8 @@ export const accountTable: Record<AccountState['phase'], PhaseRows> = {
       );
       return failed;
     },
-    // RFC 5626 §4.4.1: a failed flow is recovered by registering again at once.
+    // RFC 5626 §4.4.1/§4.4.2: a failed flow (no pong, no STUN response, or a new STUN mapped
+    // address: the NAT rebound) is recovered by registering again at once.
     keepAliveFailed: (state) =>
       state.step === 'bound' ? send(state, state.expires, false, { step: 'refreshing', authRounds: 0 }) : undefined,
     regEvent: (state, { reason, retryAfter }, context) => serverLogout(state, context, reason, retryAfter, null),

@@ -29,3 +29,12 @@ export function refreshDelay(seconds: number): number {
   const lead = Math.min(60_000, Math.max(1000, lifetime / 10));
   return Math.max(Math.round(lifetime / 2), Math.round(lifetime - lead));
 }
+
+/**
+ * When the next keep-alive goes out on a flow whose keep-alive period is `interval` ms: RFC 5626
+ * §4.4.1 "so that the interval between each keep-alive is randomly distributed between 80% and
+ * 100% of the upper bound" (keep-alives of many UAs behind one NAT then do not line up). In ms.
+ */
+export function keepAliveDelay(interval: number, random: () => number): number {
+  return Math.max(1, Math.round(interval * (0.8 + 0.2 * random())));
+}

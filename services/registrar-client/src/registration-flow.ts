@@ -15,6 +15,7 @@ import {
   type ClientTransactionUser,
   type ServerTarget,
   type SipResponse,
+  type TransportAddress,
   type Uri,
 } from '@talkbus/sip';
 import type { SipStack } from '@talkbus/runtime';
@@ -57,6 +58,10 @@ export class RegistrationFlow {
   #contactUri: Uri | null = null;
   #contact = '';
   #disposed = false;
+  /** A STUN keep-alive is in flight (its retransmissions keep the NAT binding meanwhile). */
+  #probing = false;
+  /** Our address as the next hop saw it in the last STUN answer, for that next hop (RFC 5626 §4.4.2). */
+  #mapped: { hop: string; address: TransportAddress } | null = null;
 
   constructor(options: RegistrationFlowOptions) {
     this.#options = options;
@@ -89,6 +94,7 @@ export class RegistrationFlow {
       this.#callId = `${randomBytes(12).toString('hex')}@talkbus`;
       this.#cseq = 0;
       this.#target = null;
+      this.#mapped = null;
       this.#registrarUri = this.#options.sip.registrarUri;
       this.#nextHop = this.#options.sip.nextHop;
     }
@@ -101,11 +107,14 @@ export class RegistrationFlow {
   }
 
   /**
-   * A keep-alive on the registration's flow (RFC 5626 §4.4.1). Over TCP/TLS/WS: the transport's
+   * A keep-alive on the registration's flow (RFC 5626 §4.4). Over TCP/TLS/WS: the transport's
    * double-CRLF ping on the connection the REGISTER used; no CRLF pong within 10 s (or the
-   * connection gone) means the flow failed. Over UDP a CRLF datagram has no answer (§4.4.2 uses
-   * STUN there), so an OPTIONS to the next hop stays the probe: no answer = flow failed (and it
-   * refreshes NAT bindings too). A failure → `keepAliveFailed` (the actor re-registers).
+   * connection gone) means the flow failed (§4.4.1). Over UDP with outbound: a STUN Binding
+   * request to the next hop (§4.4.2); no response within the RFC 5389 schedule, or a mapped
+   * address other than the last one (the NAT rebound), means the flow failed. Over UDP without
+   * outbound the next hop is not known to answer STUN on its SIP port (§8 forbids sending it
+   * then), so an OPTIONS stays the probe: no answer = flow failed. A failure → `keepAliveFailed`
+   * (the actor re-registers).
    */
   keepAlive(): void {
     const target = this.#target;
@@ -113,6 +122,7 @@ export class RegistrationFlow {
     const fail = (reason: string) => {
       if (!this.#disposed) this.#options.post({ type: 'keepAliveFailed', reason });
     };
+    if (target.protocol === 'udp' && this.#options.sip.outbound) return this.#stunKeepAlive(target, fail);
     if (target.protocol !== 'udp') {
       this.#options.stack.transport
         .sendKeepAlive({ destination: target, serverName: target.serverName })
@@ -139,6 +149,35 @@ export class RegistrationFlow {
     } catch (error) {
       fail((error as Error).message);
     }
+  }
+
+  /**
+   * RFC 5626 §4.4.2 over UDP. One at a time: a keep-alive whose retransmissions are still going
+   * (39.5 s by default, longer than the usual 30 s period) already keeps the NAT binding.
+   */
+  #stunKeepAlive(target: ServerTarget, fail: (reason: string) => void): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    const hop = `${target.address}:${target.port}`;
+    this.#options.stack.transport
+      .sendKeepAlive({ destination: target })
+      .then(
+        ({ mappedAddress }) => {
+          if (mappedAddress === undefined) return;
+          const last = this.#mapped?.hop === hop ? this.#mapped.address : undefined;
+          this.#mapped = { hop, address: mappedAddress };
+          // §4.4.2: "If the XOR-MAPPED-ADDRESS in the STUN Binding Response changes, the UA MUST
+          // treat this event as a failure on the flow".
+          if (last !== undefined && (last.address !== mappedAddress.address || last.port !== mappedAddress.port))
+            fail(
+              `mapped address changed from ${last.address}:${last.port} to ${mappedAddress.address}:${mappedAddress.port} (RFC 5626 §4.4.2)`,
+            );
+        },
+        (error: unknown) => fail(`keep-alive failed: ${(error as Error)?.message ?? String(error)}`),
+      )
+      .finally(() => {
+        this.#probing = false;
+      });
   }
 
   /** Stops reporting; transactions in flight finish on their own timers. */
