@@ -55,6 +55,34 @@ export function hostKindAt(text: string, start: number, end: number): HostKind |
 }
 
 /**
+ * Scans a hostname or IPv4 address (not an IPv6 reference) from `start`, checking it by
+ * {@link hostKindAt}'s rules as it goes: the offset just past it, or -1 when the run of
+ * hostname chars there is no valid host. The URI and Via readers find a host's end and check
+ * it in this one pass.
+ */
+export function scanHostAt(text: string, start: number, end: number): number {
+  let numericOnly = true;
+  let labelLength = 0;
+  let pos = start;
+  while (pos < end) {
+    const c = text.charCodeAt(pos);
+    if (c >= 128 || (CHAR_CLASS[c]! & HOSTNAME) === 0) break;
+    if (c === 0x2e) {
+      if (labelLength === 0) return -1;
+      labelLength = 0;
+    } else {
+      labelLength++;
+      if (c < 0x30 || c > 0x39) numericOnly = false;
+    }
+    pos++;
+  }
+  const length = pos - start;
+  if (length === 0 || length > MAX_HOST_LENGTH) return -1;
+  if (numericOnly && !isIPv4At(text, start, pos)) return -1;
+  return pos;
+}
+
+/**
  * True if `text[start, end)` is a dotted-quad IPv4 address: exactly what `node:net` `isIPv4`
  * accepts (four decimal octets 0..255, no leading zeros, nothing else), without its regex.
  */

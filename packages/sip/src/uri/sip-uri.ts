@@ -20,7 +20,7 @@ import {
   USER_CHARS,
   HEADER_CHARS,
 } from './escape.ts';
-import { hostKind, hostKindAt, type HostKind } from './host.ts';
+import { hostKind, hostKindAt, scanHostAt, type HostKind } from './host.ts';
 import { CHAR_CLASS, internedAt } from '../syntax/charset.ts';
 
 /**
@@ -273,15 +273,14 @@ export function parseSipUriBody(
     hostEnd = text.indexOf(']', pos);
     if (hostEnd < 0 || hostEnd >= end) throw uriFailure('unterminated IPv6 reference', text, uriStart, end);
     hostEnd++;
+    if (hostKindAt(text, pos, hostEnd) === undefined) throw uriFailure('bad host', text, uriStart, end);
   } else {
-    hostEnd = pos;
-    while (hostEnd < end) {
-      const c = text.charCodeAt(hostEnd);
-      if (c === 0x3a || c === 0x3b || c === 0x3f) break;
-      hostEnd++;
-    }
+    // The host ends at ":", ";", "?" or the end; any other char there makes it a bad host.
+    hostEnd = scanHostAt(text, pos, end);
+    const c = text.charCodeAt(hostEnd);
+    if (hostEnd < 0 || (hostEnd < end && c !== 0x3a && c !== 0x3b && c !== 0x3f))
+      throw uriFailure('bad host', text, uriStart, end);
   }
-  if (hostKindAt(text, pos, hostEnd) === undefined) throw uriFailure('bad host', text, uriStart, end);
   const host = text.slice(pos, hostEnd);
   pos = hostEnd;
   let port: number | undefined;

@@ -13,7 +13,7 @@ import { badHeader } from '../../errors.ts';
 import { CHAR_CLASS, hasWordAt, HOSTNAME, internedAt, TOKEN } from '../../syntax/charset.ts';
 import { parseParams, parsePlainParams, type Params } from '../../syntax/params.ts';
 import { splitList, unquote, ValueScanner } from '../../syntax/scanner.ts';
-import { hostKind, hostKindAt, isIPv4At } from '../../uri/host.ts';
+import { hostKind, isIPv4At, scanHostAt } from '../../uri/host.ts';
 import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
 
 /** One Via value. */
@@ -84,12 +84,8 @@ function parseCommonVia(text: string, start: number, end: number, inPlace: boole
   let transport = internedAt(text, transportStart, pos, TRANSPORTS);
   if (transport !== TRANSPORTS[0] && TRANSPORTS.indexOf(transport) < 0) transport = transport.toUpperCase();
   const hostStart = ++pos;
-  while (pos < end) {
-    const c = text.charCodeAt(pos);
-    if (c >= 128 || (CHAR_CLASS[c]! & HOSTNAME) === 0) break;
-    pos++;
-  }
-  if (hostKindAt(text, hostStart, pos) === undefined) return undefined;
+  pos = scanHostAt(text, hostStart, end);
+  if (pos < 0) return undefined;
   const host = text.slice(hostStart, pos);
   let port: number | undefined;
   if (pos < end && text.charCodeAt(pos) === 0x3a) {
