@@ -157,28 +157,17 @@ export class StunAgent {
     const id = (this.#options.transactionId ?? newStunTransactionId)();
     const key = id.toString('hex');
     const request = createBindingRequest(id);
+    // §7.2.1: request n (from 1) is followed by RTO·2^(n−1) until the last, then by Rm·RTO.
+    const waitAfter = (sent: number) =>
+      sent < schedule.maxRequests ? schedule.rtoMs * 2 ** (sent - 1) : schedule.rtoMs * schedule.lastWaitFactor;
     return new Promise<StunBindingResult>((resolve, reject) => {
-      const pending: Pending = {
-        peer,
-        startedAt: this.#clock.now(),
-        requests: 1,
-        timer: undefined as unknown as TimerHandle,
-        resolve,
-        reject,
-      };
-      let interval = schedule.rtoMs;
       const tick = () => {
         if (pending.requests < schedule.maxRequests) {
-          // §7.2.1: "the client SHOULD retransmit … the RTO doubles after each retransmission".
           pending.requests++;
           send(request).catch((error: unknown) =>
             this.#options.logger?.debug?.('STUN retransmission not sent', { error: String(error), peer }),
           );
-          interval *= 2;
-          pending.timer = this.#clock.setTimeout(
-            tick,
-            pending.requests < schedule.maxRequests ? interval : schedule.rtoMs * schedule.lastWaitFactor,
-          );
+          pending.timer = this.#clock.setTimeout(tick, waitAfter(pending.requests));
           return;
         }
         this.#pending.delete(key);
@@ -186,10 +175,14 @@ export class StunAgent {
         const message = `no STUN Binding response from ${peer.address}:${peer.port} within ${waited} ms (RFC 5626 §4.4.2, RFC 5389 §7.2.1)`;
         reject(new TransportError(TransportErrorCode.ConnectionClosed, message, { destination }));
       };
-      pending.timer = this.#clock.setTimeout(
-        tick,
-        schedule.maxRequests > 1 ? schedule.rtoMs : schedule.rtoMs * schedule.lastWaitFactor,
-      );
+      const pending: Pending = {
+        peer,
+        startedAt: this.#clock.now(),
+        requests: 1,
+        timer: this.#clock.setTimeout(tick, waitAfter(1)),
+        resolve,
+        reject,
+      };
       this.#pending.set(key, pending);
       send(request).catch((error: unknown) => {
         if (this.#pending.get(key) !== pending) return;
