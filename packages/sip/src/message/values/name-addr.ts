@@ -65,10 +65,17 @@ function uriError(header: string, error: unknown): SipParseError {
 }
 
 /**
- * Parses one name-addr / addr-spec followed by header params (the whole `text`).
+ * Parses one name-addr / addr-spec followed by header params (the whole `text`), URI included.
  * @throws SipParseError `INVALID_HEADER_VALUE` naming `header`
  */
 export function parseNameAddr(text: string, header: string): NameAddr {
+  const value = readNameAddr(text, header);
+  void value.uri;
+  return value;
+}
+
+/** {@link parseNameAddr} with the URI left for first use (see {@link LazyNameAddr}). */
+function readNameAddr(text: string, header: string): LazyNameAddr {
   const scanner = new ValueScanner(text, header);
   scanner.skipSws();
   let displayName: string | undefined;
@@ -97,39 +104,32 @@ export function parseNameAddr(text: string, header: string): NameAddr {
       bracketed = true;
     }
   }
-  let uriText: string;
+  let uriStart: number;
+  let uriEnd: number;
   if (bracketed) {
-    scanner.pos++;
-    const close = text.indexOf('>', scanner.pos);
-    if (close < 0) throw scanner.fail('missing ">"');
-    uriText = text.slice(scanner.pos, close);
+    uriStart = ++scanner.pos;
+    uriEnd = text.indexOf('>', uriStart);
+    if (uriEnd < 0) throw scanner.fail('missing ">"');
     // LAQUOT/RAQUOT carry no inner whitespace: "< sip:x >" is RFC 4475 §3.1.2.14 badaspec.
-    const firstCode = uriText.charCodeAt(0);
-    const lastCode = uriText.charCodeAt(uriText.length - 1);
-    if (uriText.length === 0 || firstCode <= 0x20 || lastCode <= 0x20)
+    if (uriEnd === uriStart || text.charCodeAt(uriStart) <= 0x20 || text.charCodeAt(uriEnd - 1) <= 0x20)
       throw scanner.fail('whitespace inside <addr-spec>');
-    scanner.pos = close + 1;
+    scanner.pos = uriEnd + 1;
   } else {
-    let stop = scanner.pos;
-    while (stop < text.length) {
-      const c = text.charCodeAt(stop);
+    uriStart = scanner.pos;
+    uriEnd = uriStart;
+    while (uriEnd < text.length) {
+      const c = text.charCodeAt(uriEnd);
       if (c === 0x3b || c === 0x2c || c <= 0x20) break;
-      stop++;
+      uriEnd++;
     }
-    uriText = text.slice(scanner.pos, stop);
-    scanner.pos = stop;
-    if (uriText.length === 0) throw scanner.fail('expected an address');
+    scanner.pos = uriEnd;
+    if (uriEnd === uriStart) throw scanner.fail('expected an address');
     // §20.10: an addr-spec holding "?" must be in brackets (RFC 4475 §3.1.2.13 regbadct).
-    if (uriText.indexOf('?') >= 0) throw scanner.fail('"?" in a URI outside <>');
-  }
-  let uri: Uri;
-  try {
-    uri = parseUri(uriText);
-  } catch (error) {
-    throw uriError(header, error);
+    const question = text.indexOf('?', uriStart);
+    if (question >= 0 && question < uriEnd) throw scanner.fail('"?" in a URI outside <>');
   }
   const params = parseParams(scanner);
-  return { displayName, uri, params };
+  return new LazyNameAddr(displayName, params, text, uriStart, uriEnd, header);
 }
 
 /** Runs of whitespace as one SP (`*(token LWS)` display names); most names have none to fold. */
@@ -145,17 +145,24 @@ function collapseWhitespace(text: string): string {
 /** Display names are TEXT: strip the quotes and the quoted-pair backslashes. */
 function unquoteDisplay(raw: string): string {
   const inner = raw.slice(1, -1);
-  return inner.indexOf('\\') < 0 ? inner : inner.replace(/\\([\s\S])/g, '$1');
+  if (inner.indexOf('\\') < 0) return inner;
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner.charCodeAt(i);
+    if (c === 0x5c && i + 1 < inner.length) i++;
+    out += inner[i];
+  }
+  return out;
 }
 
 /**
- * A name-addr read in place (see {@link readNameAddrInPlace}): display name and parameters are
- * read, the bracketed sip/sips URI is parsed on first use of `uri` (npm `sip` and sofia-sip
- * also leave a From's URI unparsed until asked). A bad URI therefore throws from `uri`, with the
- * error {@link parseNameAddr} would give; `validateRequest` reads every URI the stack relies on.
- * One class for From/To, Contact and route values keeps the readers' property loads monomorphic.
+ * A name-addr whose URI, `text[start, end)`, is parsed on first use of `uri` (npm `sip` and
+ * sofia-sip also leave a From's URI unparsed until asked): a bad URI throws from `uri`, with
+ * the error {@link parseNameAddr} gives; `validateRequest` reads every URI the stack relies on.
+ * One class for From/To, Contact and route values keeps the readers' property loads
+ * monomorphic.
  */
-class InPlaceNameAddr implements FromTo, ContactValue {
+class LazyNameAddr implements FromTo, ContactValue {
   displayName: string | undefined;
   params: Params;
   tag: string | undefined;
@@ -192,10 +199,13 @@ class InPlaceNameAddr implements FromTo, ContactValue {
     if (this.#uri !== undefined) return this.#uri;
     const text = this.#text;
     const start = this.#start;
-    // readNameAddrInPlace only accepts the two schemes as written here.
-    const sips = text.charCodeAt(start + 3) === 0x73;
+    const end = this.#end;
     try {
-      this.#uri = parseSipUriBody(text, sips ? 'sips' : 'sip', start + (sips ? 5 : 4), this.#end, start);
+      if (end - start > MAX_URI_LENGTH || !this.isSip()) this.#uri = parseUri(text.slice(start, end));
+      else {
+        const sips = text.charCodeAt(start + 3) === 0x73;
+        this.#uri = parseSipUriBody(text, sips ? 'sips' : 'sip', start + (sips ? 5 : 4), end, start);
+      }
     } catch (error) {
       throw uriError(this.#header, error);
     }
@@ -205,11 +215,11 @@ class InPlaceNameAddr implements FromTo, ContactValue {
   set uri(value: Uri) {
     this.#uri = value;
   }
-}
 
-/** True if `value` is a name-addr read in place, whose URI is a sip/sips URI by construction. */
-function isInPlace(value: NameAddr): boolean {
-  return value instanceof InPlaceNameAddr;
+  /** True if the URI is written `sip:` or `sips:` (so it is not `*`, §10.2.2). */
+  isSip(): boolean {
+    return hasWordAt(this.#text, this.#start, 'sip:') || hasWordAt(this.#text, this.#start, 'sips:');
+  }
 }
 
 /**
@@ -218,9 +228,9 @@ function isInPlace(value: NameAddr): boolean {
  * name, the bracketed sip/sips URI's bounds and plain parameters in one pass. Returns
  * undefined for anything else: {@link parseNameAddr} then reads the value with the full
  * grammar and makes the error. For the text it accepts, the result is the one parseNameAddr
- * gives, except that a bad URI throws when `uri` is read (see {@link InPlaceNameAddr}).
+ * gives, except that a bad URI throws when `uri` is read (see {@link LazyNameAddr}).
  */
-function readNameAddrInPlace(text: string, start: number, end: number, header: string): InPlaceNameAddr | undefined {
+function readNameAddrInPlace(text: string, start: number, end: number, header: string): LazyNameAddr | undefined {
   let pos = start;
   let displayName: string | undefined;
   const first = text.charCodeAt(pos);
@@ -237,7 +247,7 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
     if (stop - start > MAX_URI_LENGTH) return undefined;
     const params = parsePlainParams(text, stop, end);
     if (params === undefined) return undefined;
-    return new InPlaceNameAddr(undefined, params, text, start, stop, header);
+    return new LazyNameAddr(undefined, params, text, start, stop, header);
   }
   if (first === 0x22) {
     // quoted-string without quoted-pairs or controls: its inner text is the display name.
@@ -275,11 +285,11 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
   if (!hasWordAt(text, uriStart, 'sip:') && !hasWordAt(text, uriStart, 'sips:')) return undefined;
   const params = parsePlainParams(text, close + 1, end);
   if (params === undefined) return undefined;
-  return new InPlaceNameAddr(displayName, params, text, uriStart, close, header);
+  return new LazyNameAddr(displayName, params, text, uriStart, close, header);
 }
 
 /** A name-addr value read in place when the field allows it (see {@link readNameAddrInPlace}), else undefined. */
-function nameAddrInPlace(field: HeaderField, header: string): InPlaceNameAddr | undefined {
+function nameAddrInPlace(field: HeaderField, header: string): LazyNameAddr | undefined {
   const text = inPlaceText(field);
   if (text === undefined || field.raw.indexOf(',') >= 0) return undefined;
   const at = (field as WireField).at!;
@@ -294,13 +304,11 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
 
 /** Parses From or To (adds `tag`) from its first field. */
 export function parseFromTo(field: HeaderField, header: string): FromTo {
-  const inPlace = nameAddrInPlace(field, header);
-  const value = inPlace ?? parseNameAddr(unfold(field.raw), header);
+  const value = nameAddrInPlace(field, header) ?? readNameAddr(unfold(field.raw), header);
   const tag = value.params.get('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
-  if (inPlace === undefined) return { displayName: value.displayName, uri: value.uri, params: value.params, tag };
-  inPlace.tag = tag;
-  return inPlace;
+  value.tag = tag;
+  return value;
 }
 
 /**
@@ -318,7 +326,7 @@ export function parseNameAddrList(fields: HeaderField[], header: string): NameAd
     }
     for (const part of splitList(unfold(field.raw))) {
       if (part.trim().length === 0) throw badHeader(header, 'empty list element');
-      out.push(parseNameAddr(part, header));
+      out.push(readNameAddr(part, header));
     }
   }
   return out;
@@ -339,17 +347,12 @@ export function parseContact(fields: HeaderField[]): ContactHeader {
         expires = Math.min(Number(expiresText), 0xffffffff);
       if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
     }
-    if (isInPlace(value)) {
-      // A sip/sips URI by construction, so not the "*" checked below.
-      const contact = value as InPlaceNameAddr;
-      contact.expires = expires;
-      contact.q = q;
-      contacts.push(contact);
-      continue;
-    }
-    if (value.uri.kind === 'absolute' && value.uri.opaque === '*')
+    const contact = value as LazyNameAddr;
+    if (!contact.isSip() && contact.uri.kind === 'absolute' && contact.uri.opaque === '*')
       throw badHeader('Contact', '"*" mixed with contacts');
-    contacts.push({ displayName: value.displayName, uri: value.uri, params: value.params, expires, q });
+    contact.expires = expires;
+    contact.q = q;
+    contacts.push(contact);
   }
   return { wildcard: false, contacts };
 }
