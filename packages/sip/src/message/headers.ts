@@ -50,7 +50,16 @@ export function inPlaceText(field: HeaderField): string | undefined {
 
 /** Removes the line breaks of folded lines, keeping the whitespace that follows them (§7.3.1). */
 export function unfold(raw: string): string {
-  return raw.indexOf('\n') < 0 ? raw : raw.replace(/\r?\n/g, '');
+  let lf = raw.indexOf('\n');
+  if (lf < 0) return raw;
+  let out = '';
+  let from = 0;
+  while (lf >= 0) {
+    out += raw.slice(from, lf > from && raw.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
+    from = lf + 1;
+    lf = raw.indexOf('\n', from);
+  }
+  return out + raw.slice(from);
 }
 
 /** An ordered, case-insensitive header list with a per-header cache of parsed values. */

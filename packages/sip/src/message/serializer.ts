@@ -88,16 +88,16 @@ function serializeAsText(message: SipMessage, options: SerializeOptions | undefi
       if (field.raw !== lengthText) {
         if (!isAsciiText(field.name)) return undefined;
         line = `${field.name}: ${lengthText}\r\n`;
-      } else if (source === undefined) line = `${field.name}: ${lengthText}\r\n`;
+      } else if (source === undefined || field.text === undefined) line = `${field.name}: ${lengthText}\r\n`;
       else line = '';
-    } else if (source !== undefined) line = '';
+    } else if (source !== undefined && field.text !== undefined) line = '';
     else {
+      // Encoded again: a folded line's raw value keeps its folds, so the bytes are the same.
       if (!isAsciiText(field.name) || !isAsciiText(field.raw)) return undefined;
       line = `${field.name}: ${field.raw}\r\n`;
     }
     if (line.length === 0) {
-      const text = field.text;
-      if (text === undefined) return undefined;
+      const text = field.text!;
       // A canonical line is `name ": " raw CRLF` with the value at `at`.
       const at = field.at!;
       const start = at - field.name.length - 2;
