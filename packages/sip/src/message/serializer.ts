@@ -37,39 +37,19 @@ export function serializeHead(message: SipMessage, options: SerializeOptions = {
 }
 
 /**
- * The whole message as bytes, written into one Buffer of the exact size. Runs of fields that
- * the parser kept by reference ({@link WireField}: untouched lines in canonical form, in their
- * original order) are copied from the received bytes in one go; the rest is encoded.
+ * The whole message as bytes, written into one Buffer of the exact size: the head is built as
+ * one string and encoded once as UTF-8. Untouched lines in canonical form ({@link WireField})
+ * are cut from the decoded section text in runs; those lines are ASCII (the parser gives a
+ * field a `text` only when its value has no high byte, and names are tokens), so UTF-8 writes
+ * back exactly the received bytes. Every other value is a JS string — a received non-ASCII
+ * value was decoded from valid UTF-8 — so UTF-8 also writes back what came in, and what code
+ * set is sent as UTF-8 (§7.3.1 TEXT-UTF8).
  */
 export function serializeMessage(message: SipMessage, options?: SerializeOptions): Buffer {
-  return serializeAsText(message, options) ?? serializeInParts(message, options);
-}
-
-/** True if every char of `text` is ASCII, so its UTF-8 and latin1 encodings are the same bytes. */
-function isAsciiText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
-
-/**
- * The common case in one encoding call: the head is built as one string and written as
- * latin1. Untouched lines are cut from the decoded section text ({@link WireField.text}, the
- * latin1 decoding of the received bytes, so latin1 gives those bytes back exactly); text made
- * by code must be ASCII. Returns undefined otherwise ({@link serializeInParts} then encodes
- * piece by piece). Both write the same bytes.
- */
-function serializeAsText(message: SipMessage, options: SerializeOptions | undefined): Buffer | undefined {
-  // The parts are checked, not the joined line: reading a fresh concatenation char by char
-  // first flattens it.
-  let head: string;
-  if (message.kind === 'request') {
-    const uri = message.requestUri;
-    if (!isAsciiText(message.method) || !isAsciiText(uri) || !isAsciiText(message.version)) return undefined;
-    head = `${message.method} ${uri} ${message.version}\r\n`;
-  } else {
-    if (!isAsciiText(message.version) || !isAsciiText(message.reason)) return undefined;
-    head = `${message.version} ${message.status} ${message.reason}\r\n`;
-  }
+  let head =
+    message.kind === 'request'
+      ? `${message.method} ${message.requestUri} ${message.version}\r\n`
+      : `${message.version} ${message.status} ${message.reason}\r\n`;
   const fields: readonly WireField[] = message.headers.fields;
   const body = message.body;
   const lengthText = String(body.length);
@@ -80,24 +60,17 @@ function serializeAsText(message: SipMessage, options: SerializeOptions | undefi
   let runEnd = 0;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
-    const source = field.source;
-    let line: string;
+    const text = field.source === undefined ? undefined : field.text;
+    let line: string | undefined;
     if (field.key === 'content-length') {
       if (wroteLength) continue;
       wroteLength = true;
-      if (field.raw !== lengthText) {
-        if (!isAsciiText(field.name)) return undefined;
-        line = `${field.name}: ${lengthText}\r\n`;
-      } else if (source === undefined || field.text === undefined) line = `${field.name}: ${lengthText}\r\n`;
-      else line = '';
-    } else if (source !== undefined && field.text !== undefined) line = '';
-    else {
-      // Encoded again: a folded line's raw value keeps its folds, so the bytes are the same.
-      if (!isAsciiText(field.name) || !isAsciiText(field.raw)) return undefined;
+      if (field.raw !== lengthText || text === undefined) line = `${field.name}: ${lengthText}\r\n`;
+    } else if (text === undefined) {
+      // A folded line's raw value keeps its folds, so a canonical one comes out as it came in.
       line = `${field.name}: ${field.raw}\r\n`;
     }
-    if (line.length === 0) {
-      const text = field.text!;
+    if (line === undefined) {
       // A canonical line is `name ": " raw CRLF` with the value at `at`.
       const at = field.at!;
       const start = at - field.name.length - 2;
@@ -119,78 +92,9 @@ function serializeAsText(message: SipMessage, options: SerializeOptions | undefi
   if (runText !== undefined) head += runText.slice(runStart, runEnd);
   if (!wroteLength && options?.addContentLength !== false) head += `Content-Length: ${lengthText}\r\n`;
   head += '\r\n';
-  const out = Buffer.allocUnsafe(head.length + body.length);
-  out.write(head, 0, 'latin1');
-  body.copy(out, head.length);
-  return out;
-}
-
-/** The general case: encodes the start line and new fields, copies runs of untouched lines. */
-function serializeInParts(message: SipMessage, options: SerializeOptions | undefined): Buffer {
-  const startLine =
-    message.kind === 'request'
-      ? `${message.method} ${message.requestUri} ${message.version}\r\n`
-      : `${message.version} ${message.status} ${message.reason}\r\n`;
-  const fields: readonly WireField[] = message.headers.fields;
-  const body = message.body;
-  const lengthText = String(body.length);
-  // Pass 1: the size. Pass 2 makes the same decisions and writes.
-  let size = Buffer.byteLength(startLine, 'utf8') + 2 + body.length;
-  let wroteLength = false;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    if (field.key === 'content-length') {
-      if (wroteLength) continue;
-      wroteLength = true;
-      if (field.source !== undefined && field.raw === lengthText) size += field.end! - field.start!;
-      else size += Buffer.byteLength(field.name, 'utf8') + 4 + lengthText.length;
-      continue;
-    }
-    size +=
-      field.source !== undefined
-        ? field.end! - field.start!
-        : Buffer.byteLength(field.name, 'utf8') + Buffer.byteLength(field.raw, 'utf8') + 4;
-  }
-  const addLength = !wroteLength && options?.addContentLength !== false;
-  if (addLength) size += 18 + lengthText.length;
-
-  const out = Buffer.allocUnsafe(size);
-  let pos = out.write(startLine, 0, 'utf8');
-  let runSource: Buffer | undefined;
-  let runStart = 0;
-  let runEnd = 0;
-  wroteLength = false;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    let source = field.source;
-    let text: string | undefined;
-    if (field.key === 'content-length') {
-      if (wroteLength) continue;
-      wroteLength = true;
-      if (field.raw !== lengthText) source = undefined;
-      text = `${field.name}: ${lengthText}\r\n`;
-    }
-    if (source !== undefined) {
-      if (source === runSource && field.start === runEnd) {
-        runEnd = field.end!;
-        continue;
-      }
-      if (runSource !== undefined) pos += runSource.copy(out, pos, runStart, runEnd);
-      runSource = source;
-      runStart = field.start!;
-      runEnd = field.end!;
-      continue;
-    }
-    if (runSource !== undefined) {
-      pos += runSource.copy(out, pos, runStart, runEnd);
-      runSource = undefined;
-    }
-    pos += out.write(text ?? `${field.name}: ${field.raw}\r\n`, pos, 'utf8');
-  }
-  if (runSource !== undefined) pos += runSource.copy(out, pos, runStart, runEnd);
-  if (addLength) pos += out.write(`Content-Length: ${lengthText}\r\n`, pos, 'latin1');
-  out[pos++] = 0x0d;
-  out[pos++] = 0x0a;
-  body.copy(out, pos);
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headBytes + body.length);
+  out.write(head, 0, headBytes === head.length ? 'latin1' : 'utf8');
+  body.copy(out, headBytes);
   return out;
 }
