@@ -174,3 +174,46 @@ describe('RegistrationFlow keep-alives (RFC 5626 §4.4)', () => {
     assert.equal(env.pings.length, 2);
   });
 });
+
+describe('RegistrationFlow next hop', () => {
+  test("REGISTER's next hop is located through the stack's DNS (sip.dnsServers), not the system's", async () => {
+    const fake = fakeStack('ok');
+    const asked: string[] = [];
+    const dns = {
+      resolveNaptr: (name: string) => (asked.push(`NAPTR ${name}`), Promise.resolve([])),
+      resolveSrv: (name: string) => {
+        asked.push(`SRV ${name}`);
+        return Promise.resolve([{ name: 'edge.registrar.test', port: 5999, priority: 0, weight: 0 }]);
+      },
+      resolve4: (name: string) => (asked.push(`A ${name}`), Promise.resolve(['127.0.0.7'])),
+      resolve6: (name: string) => (asked.push(`AAAA ${name}`), Promise.resolve([])),
+    };
+    (fake.stack as { dns: unknown }).dns = dns;
+    const sip = {
+      user: 'alice',
+      domain: 'registrar.test',
+      displayName: '',
+      aor: 'sip:alice@registrar.test',
+      registrarUri: 'sip:registrar.test',
+      nextHop: 'sip:registrar.test',
+      outboundRoute: null,
+      transport: 'udp',
+      credentials: null,
+      outbound: false,
+    } as AccountSip;
+    const flow = new RegistrationFlow({
+      account: 'a1',
+      sip,
+      stack: fake.stack,
+      instanceId: 'urn:uuid:00000000-0000-4000-8000-000000000001',
+      post: () => undefined,
+      limiter: { acquire: () => Promise.resolve(() => undefined) } as never,
+    });
+    flow.register(1, 600, true);
+    for (let i = 0; i < 20 && fake.sent.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(fake.sent[0]?.request.method, 'REGISTER');
+    assert.ok(asked.includes('SRV _sip._udp.registrar.test'), asked.join(', '));
+    assert.ok(asked.includes('A edge.registrar.test'), asked.join(', '));
+    flow.dispose();
+  });
+});

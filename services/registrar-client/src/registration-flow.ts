@@ -189,7 +189,7 @@ export class RegistrationFlow {
     const sip = this.#options.sip;
     if (!this.#target) {
       try {
-        const [first] = await resolveTargets(this.#nextHop, sip.transport);
+        const [first] = await resolveTargets(this.#nextHop, sip.transport, this.#options.stack.dns);
         if (!first) throw new Error(`no ${sip.transport} target for ${this.#nextHop}`);
         this.#target = first;
       } catch (error) {
