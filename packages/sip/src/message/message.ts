@@ -5,7 +5,7 @@
  * Accessor results are read-only views: to change a header, `headers.set(...)` its new text.
  */
 import { badHeader } from '../errors.ts';
-import { CHAR_CLASS, WORD } from '../syntax/charset.ts';
+import { CHAR_CLASS, WORD, wordEnd } from '../syntax/charset.ts';
 import { parseUri, type Uri } from '../uri/uri.ts';
 import { inPlaceText, SipHeaders, unfold, type HeaderField, type WireField } from './headers.ts';
 import { SIP_VERSION } from './start-line.ts';
@@ -86,13 +86,12 @@ function parseCallId(field: HeaderField): string {
 /** True if `text[start, start + length)` is a valid Call-ID, checked without cutting it out. */
 function isCallIdAt(text: string, start: number, length: number): boolean {
   const end = start + length;
-  let at = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x40) at++;
-    else if (c >= 256 || (CHAR_CLASS[c]! & WORD) === 0) return false;
-  }
-  return length > 0 && at <= 1 && text.charCodeAt(start) !== 0x40 && text.charCodeAt(end - 1) !== 0x40;
+  const word = wordEnd(text, start, end);
+  if (word === start) return false;
+  if (word === end) return true;
+  if (text.charCodeAt(word) !== 0x40) return false;
+  const host = wordEnd(text, word + 1, end);
+  return host > word + 1 && host === end;
 }
 
 // Parsers per header, made once (a closure per getter call would be allocated on every read).

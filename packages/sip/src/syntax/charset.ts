@@ -62,6 +62,28 @@ function buildTable(): Uint16Array {
   return table;
 }
 
+// Sticky regexes over the same classes. Irregexp scans a long run (a Call-ID, a branch) at a
+// fraction of the cost of a charCodeAt loop; short runs stay with the table.
+const GEN_VALUE_RUN = /[A-Za-z0-9\-.!%*_+`'~:[\]]+/y;
+const WORD_RUN = /[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+/y;
+
+/** End of the run of `run`'s chars from `pos`, stopping at `end` (`pos` when there is none). */
+function runEnd(run: RegExp, text: string, pos: number, end: number): number {
+  run.lastIndex = pos;
+  if (!run.test(text)) return pos;
+  return run.lastIndex < end ? run.lastIndex : end;
+}
+
+/** End of the run of gen-value chars (outside quotes) in `text[pos, end)`. */
+export function genValueEnd(text: string, pos: number, end: number): number {
+  return runEnd(GEN_VALUE_RUN, text, pos, end);
+}
+
+/** End of the run of `word` chars (§25.1, Call-ID) in `text[pos, end)`. */
+export function wordEnd(text: string, pos: number, end: number): number {
+  return runEnd(WORD_RUN, text, pos, end);
+}
+
 /** True if `code` (a byte or char code) is in the class `flag`. */
 export function isClass(code: number, flag: number): boolean {
   return code < 256 && (CHAR_CLASS[code]! & flag) !== 0;

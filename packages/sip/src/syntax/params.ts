@@ -59,6 +59,14 @@ export class Params {
   private find(name: string): ParamEntry | undefined {
     const entries = this.entries;
     if (entries.length === 0) return undefined;
+    // The names the stack asks for come back from the parser as the same interned strings, so
+    // an identical name ends the search, unless an earlier one could still match once
+    // normalized (same length, or escaped).
+    for (let i = 0; i < entries.length; i++) {
+      const entryName = entries[i]!.name;
+      if (entryName === name) return entries[i];
+      if (entryName.length === name.length || entryName.indexOf('%') >= 0) break;
+    }
     // Lower-case ASCII names without "%" (every name the stack asks for) are their own normal form.
     const plain = isPlainName(name);
     const wanted = plain ? name : this.normalizeName(name);

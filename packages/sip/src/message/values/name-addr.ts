@@ -10,7 +10,7 @@
  * brackets" (§20.10): without brackets, `;` starts the header parameters.
  */
 import { badHeader, SipParseError } from '../../errors.ts';
-import { CHAR_CLASS, hasWordAt, TOKEN } from '../../syntax/charset.ts';
+import { CHAR_CLASS, hasWordAt, isDigits, TOKEN } from '../../syntax/charset.ts';
 import { parseParams, parsePlainParams, type Params } from '../../syntax/params.ts';
 import { quote, splitList, ValueScanner } from '../../syntax/scanner.ts';
 import { parseSipUriBody } from '../../uri/sip-uri.ts';
@@ -343,8 +343,7 @@ export function parseContact(fields: HeaderField[]): ContactHeader {
     if (value.params.size > 0) {
       const expiresText = value.params.get('expires');
       const qText = value.params.get('q');
-      if (typeof expiresText === 'string' && /^\d+$/.test(expiresText))
-        expires = Math.min(Number(expiresText), 0xffffffff);
+      if (typeof expiresText === 'string' && isDigits(expiresText)) expires = Math.min(Number(expiresText), 0xffffffff);
       if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
     }
     const contact = value as LazyNameAddr;
