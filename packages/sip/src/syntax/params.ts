@@ -17,12 +17,42 @@ export interface ParamEntry {
 
 /** An ordered, case-insensitive parameter list (header or URI parameters). */
 export class Params {
-  /** Entries in wire order. */
-  readonly entries: ParamEntry[];
+  #entries: ParamEntry[] | undefined;
+  // A lazily read list: `text[start, end)`, already checked as plain params (see lazyParams).
+  #text: string | undefined;
+  #start: number;
+  #end: number;
 
   /** @param entries initial entries, in order */
   constructor(entries: ParamEntry[] = []) {
-    this.entries = entries;
+    this.#entries = entries;
+    this.#text = undefined;
+    this.#start = 0;
+    this.#end = 0;
+  }
+
+  /**
+   * Params over `text[start, end)`, which {@link scanPlainParams} accepted: the entries are
+   * cut out on first use (a Via's branch is read by its parser; its other parameters rarely).
+   */
+  static lazy(text: string, start: number, end: number): Params {
+    const params = new Params();
+    if (start < end) {
+      params.#entries = undefined;
+      params.#text = text;
+      params.#start = start;
+      params.#end = end;
+    }
+    return params;
+  }
+
+  /** Entries in wire order. */
+  get entries(): ParamEntry[] {
+    if (this.#entries !== undefined) return this.#entries;
+    const entries = plainEntries(this.#text!, this.#start, this.#end)!;
+    this.#entries = entries;
+    this.#text = undefined;
+    return entries;
   }
 
   /** Number of parameters. */
@@ -185,32 +215,98 @@ const COMMON_PARAM_NAMES = ['tag', 'branch', 'rport', 'received', 'lr', 'transpo
  * error); for the text it accepts, the result is the one parseParams gives.
  */
 export function parsePlainParams(text: string, pos: number, end: number): Params | undefined {
+  const entries = plainEntries(text, pos, end);
+  return entries === undefined ? undefined : new Params(entries);
+}
+
+function plainEntries(text: string, pos: number, end: number): ParamEntry[] | undefined {
   const entries: ParamEntry[] = [];
   let at = pos;
   while (at < end) {
     if (text.charCodeAt(at) !== 0x3b) return undefined;
     const nameStart = ++at;
-    while (at < end) {
-      const c = text.charCodeAt(at);
-      if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
-      at++;
-    }
+    at = tokenEnd(text, at, end);
     if (at === nameStart) return undefined;
     const name = paramName(text, nameStart, at);
     let value: string | null = null;
     if (at < end && text.charCodeAt(at) === 0x3d) {
       const valueStart = ++at;
-      while (at < end) {
-        const c = text.charCodeAt(at);
-        if (c >= 256 || (CHAR_CLASS[c]! & GEN_VALUE) === 0) break;
-        at++;
-      }
+      at = genValueRunEnd(text, at, end);
       if (at === valueStart) return undefined;
       value = text.slice(valueStart, at);
     }
     entries.push({ name, value });
   }
-  return new Params(entries);
+  return entries;
+}
+
+function tokenEnd(text: string, pos: number, end: number): number {
+  let at = pos;
+  while (at < end) {
+    const c = text.charCodeAt(at);
+    if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+    at++;
+  }
+  return at;
+}
+
+function genValueRunEnd(text: string, pos: number, end: number): number {
+  let at = pos;
+  while (at < end) {
+    const c = text.charCodeAt(at);
+    if (c >= 256 || (CHAR_CLASS[c]! & GEN_VALUE) === 0) break;
+    at++;
+  }
+  return at;
+}
+
+/**
+ * Checks `text[pos, end)` as plain params (the syntax {@link parsePlainParams} accepts) without
+ * building them, and picks out the values of `names` (lower-case; compared case-insensitively,
+ * the first of each name counts): `found[i]` is the value of `names[i]`, null for a flag,
+ * undefined when absent. Returns false when the text is not plain params. With
+ * {@link Params.lazy}, a reader gets the values it needs and the list for later.
+ */
+export function scanPlainParams(
+  text: string,
+  pos: number,
+  end: number,
+  names: readonly string[],
+  found: Array<string | null | undefined>,
+): boolean {
+  for (let i = 0; i < names.length; i++) found[i] = undefined;
+  let at = pos;
+  while (at < end) {
+    if (text.charCodeAt(at) !== 0x3b) return false;
+    const nameStart = ++at;
+    at = tokenEnd(text, at, end);
+    if (at === nameStart) return false;
+    const which = nameIndex(text, nameStart, at, names);
+    let value: string | null = null;
+    if (at < end && text.charCodeAt(at) === 0x3d) {
+      const valueStart = ++at;
+      at = genValueRunEnd(text, at, end);
+      if (at === valueStart) return false;
+      if (which >= 0 && found[which] === undefined) value = text.slice(valueStart, at);
+    }
+    if (which >= 0 && found[which] === undefined) found[which] = value;
+  }
+  return true;
+}
+
+/** Index of the name `text[start, end)` in `names` (lower-case), any letter case; -1 if none. */
+function nameIndex(text: string, start: number, end: number, names: readonly string[]): number {
+  const length = end - start;
+  next: for (let n = 0; n < names.length; n++) {
+    const name = names[n]!;
+    if (name.length !== length) continue;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(start + i);
+      if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== name.charCodeAt(i)) continue next;
+    }
+    return n;
+  }
+  return -1;
 }
 
 /**

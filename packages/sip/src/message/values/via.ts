@@ -11,7 +11,7 @@
 import { isIPv6 } from 'node:net';
 import { badHeader } from '../../errors.ts';
 import { CHAR_CLASS, hasWordAt, HOSTNAME, internedAt, TOKEN } from '../../syntax/charset.ts';
-import { parseParams, parsePlainParams, type Params } from '../../syntax/params.ts';
+import { Params, parseParams, scanPlainParams } from '../../syntax/params.ts';
 import { splitList, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { hostKind, isIPv4At, scanHostAt } from '../../uri/host.ts';
 import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
@@ -101,10 +101,17 @@ function parseCommonVia(text: string, start: number, end: number, inPlace: boole
     port = value;
   }
   if (pos < end && text.charCodeAt(pos) !== 0x3b) return undefined;
-  const params = inPlace ? parsePlainParams(text, pos, end) : parseParams(new ValueScanner(text, 'Via', pos));
-  if (params === undefined) return undefined;
-  return finishVia('SIP', '2.0', transport, host, port, params);
+  if (!inPlace) return finishVia('SIP', '2.0', transport, host, port, parseParams(new ValueScanner(text, 'Via', pos)));
+  // In place, the parameters the Via reads are picked out while the list is checked; the list
+  // itself is cut into entries only if someone asks (Params.lazy).
+  if (!scanPlainParams(text, pos, end, VIA_PARAMS, FOUND)) return undefined;
+  return checkedVia('SIP', '2.0', transport, host, port, Params.lazy(text, pos, end));
 }
+
+/** The parameters a Via gives meaning to (§18, §20.42, RFC 3581), in the order of {@link FOUND}. */
+const VIA_PARAMS = ['branch', 'received', 'rport', 'maddr', 'ttl'];
+/** Their values for the Via being read (null: a flag; undefined: absent). Filled, then read at once. */
+const FOUND: Array<string | null | undefined> = [undefined, undefined, undefined, undefined, undefined];
 
 /** Parses one via-parm. */
 export function parseViaValue(text: string): Via {
@@ -139,7 +146,7 @@ export function parseViaValue(text: string): Via {
   return finishVia(protocolName, protocolVersion, transport, host, port, parseParams(scanner));
 }
 
-/** The parameters §18/§20.42 and RFC 3581 give meaning to, checked, and the Via built. */
+/** Picks the values of {@link VIA_PARAMS} out of parsed parameters into {@link FOUND}, then builds the Via. */
 function finishVia(
   protocolName: string,
   protocolVersion: string,
@@ -148,23 +155,32 @@ function finishVia(
   port: number | undefined,
   params: Params,
 ): Via {
+  for (let i = 0; i < FOUND.length; i++) FOUND[i] = undefined;
   // One pass over the parameters; like Params.get, the first of each name counts.
-  let branch: string | null | undefined;
-  let received: string | null | undefined;
-  let rportText: string | null | undefined;
-  let maddr: string | null | undefined;
-  let ttlText: string | null | undefined;
   const entries = params.entries;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     // Names are tokens (ASCII), so only one with an upper-case letter needs lower-casing.
-    const name = entry.name.length <= 8 ? asciiLower(entry.name) : '';
-    if (name === 'branch') branch = branch === undefined ? wireValue(entry.value) : branch;
-    else if (name === 'received') received = received === undefined ? wireValue(entry.value) : received;
-    else if (name === 'rport') rportText = rportText === undefined ? wireValue(entry.value) : rportText;
-    else if (name === 'maddr') maddr = maddr === undefined ? wireValue(entry.value) : maddr;
-    else if (name === 'ttl') ttlText = ttlText === undefined ? wireValue(entry.value) : ttlText;
+    const which = entry.name.length <= 8 ? VIA_PARAMS.indexOf(asciiLower(entry.name)) : -1;
+    if (which >= 0 && FOUND[which] === undefined) FOUND[which] = wireValue(entry.value);
   }
+  return checkedVia(protocolName, protocolVersion, transport, host, port, params);
+}
+
+/** The values in {@link FOUND} checked (§18.2.1, RFC 3581), and the Via built. */
+function checkedVia(
+  protocolName: string,
+  protocolVersion: string,
+  transport: string,
+  host: string,
+  port: number | undefined,
+  params: Params,
+): Via {
+  const branch = FOUND[0];
+  const received = FOUND[1];
+  const rportText = FOUND[2];
+  const maddr = FOUND[3];
+  const ttlText = FOUND[4];
   if (branch === null) throw badHeader('Via', 'branch without a value');
   if (
     received === null ||
