@@ -11,7 +11,7 @@
  */
 import { badHeader, SipParseError } from '../../errors.ts';
 import { CHAR_CLASS, hasWordAt, isDigits, TOKEN } from '../../syntax/charset.ts';
-import { parseParams, parsePlainParams, type Params } from '../../syntax/params.ts';
+import { Params, parseParams, scanPlainParams } from '../../syntax/params.ts';
 import { quote, splitList, ValueScanner } from '../../syntax/scanner.ts';
 import { parseSipUriBody } from '../../uri/sip-uri.ts';
 import { MAX_URI_LENGTH, parseUri, type Uri } from '../../uri/uri.ts';
@@ -155,6 +155,9 @@ function unquoteDisplay(raw: string): string {
   return out;
 }
 
+/** tag, expires and q as written (see {@link NAME_ADDR_PARAMS}). */
+type KnownParams = [tag: string | undefined, expires: string | null | undefined, q: string | null | undefined];
+
 /**
  * A name-addr whose URI, `text[start, end)`, is parsed on first use of `uri` (npm `sip` and
  * sofia-sip also leave a From's URI unparsed until asked): a bad URI throws from `uri`, with
@@ -168,6 +171,8 @@ class LazyNameAddr implements FromTo, ContactValue {
   tag: string | undefined;
   expires: number | undefined;
   q: number | undefined;
+  /** Read in place: the values of tag, expires and q as written (null: a flag; undefined: absent). */
+  known: KnownParams | undefined;
   #uri: Uri | undefined;
   readonly #text: string;
   readonly #start: number;
@@ -187,6 +192,7 @@ class LazyNameAddr implements FromTo, ContactValue {
     this.tag = undefined;
     this.expires = undefined;
     this.q = undefined;
+    this.known = undefined;
     this.#uri = undefined;
     this.#text = text;
     this.#start = start;
@@ -245,9 +251,7 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
       stop++;
     }
     if (stop - start > MAX_URI_LENGTH) return undefined;
-    const params = parsePlainParams(text, stop, end);
-    if (params === undefined) return undefined;
-    return new LazyNameAddr(undefined, params, text, start, stop, header);
+    return inPlaceValue(undefined, text, start, stop, end, header);
   }
   if (first === 0x22) {
     // quoted-string without quoted-pairs or controls: its inner text is the display name.
@@ -283,9 +287,32 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
   if (close < 0 || close >= end || close - uriStart > MAX_URI_LENGTH || text.charCodeAt(close - 1) <= 0x20)
     return undefined;
   if (!hasWordAt(text, uriStart, 'sip:') && !hasWordAt(text, uriStart, 'sips:')) return undefined;
-  const params = parsePlainParams(text, close + 1, end);
-  if (params === undefined) return undefined;
-  return new LazyNameAddr(displayName, params, text, uriStart, close, header);
+  return inPlaceValue(displayName, text, uriStart, close, end, header);
+}
+
+/** The header parameters the name-addr readers give meaning to, as `LazyNameAddr.known` holds them. */
+const NAME_ADDR_PARAMS = ['tag', 'expires', 'q'];
+const FOUND: Array<string | null | undefined> = [undefined, undefined, undefined];
+
+/**
+ * The name-addr with its URI at `text[uriStart, uriEnd)` and plain parameters from `uriEnd`
+ * (after any ">") to `end`: tag, expires and q are picked out while the parameters are
+ * checked, and the list is cut into entries only when asked (`Params.lazy`). Undefined when
+ * the parameters are not plain, or a tag has no value (the full grammar then makes the error).
+ */
+function inPlaceValue(
+  displayName: string | undefined,
+  text: string,
+  uriStart: number,
+  uriEnd: number,
+  end: number,
+  header: string,
+): LazyNameAddr | undefined {
+  const paramsStart = text.charCodeAt(uriEnd) === 0x3e ? uriEnd + 1 : uriEnd;
+  if (!scanPlainParams(text, paramsStart, end, NAME_ADDR_PARAMS, FOUND) || FOUND[0] === null) return undefined;
+  const value = new LazyNameAddr(displayName, Params.lazy(text, paramsStart, end), text, uriStart, uriEnd, header);
+  value.known = [FOUND[0] as string | undefined, FOUND[1], FOUND[2]];
+  return value;
 }
 
 /** A name-addr value read in place when the field allows it (see {@link readNameAddrInPlace}), else undefined. */
@@ -305,7 +332,7 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
 /** Parses From or To (adds `tag`) from its first field. */
 export function parseFromTo(field: HeaderField, header: string): FromTo {
   const value = nameAddrInPlace(field, header) ?? readNameAddr(unfold(field.raw), header);
-  const tag = value.params.get('tag');
+  const tag = value.known === undefined ? value.params.get('tag') : value.known[0];
   if (tag === null) throw badHeader(header, 'tag without a value');
   value.tag = tag;
   return value;
@@ -338,15 +365,16 @@ export function parseContact(fields: HeaderField[]): ContactHeader {
   const values = parseNameAddrList(fields, 'Contact');
   const contacts: ContactValue[] = [];
   for (const value of values) {
+    const contact = value as LazyNameAddr;
+    const known = contact.known;
     let expires: number | undefined;
     let q: number | undefined;
-    if (value.params.size > 0) {
-      const expiresText = value.params.get('expires');
-      const qText = value.params.get('q');
+    if (known !== undefined || contact.params.size > 0) {
+      const expiresText = known === undefined ? contact.params.get('expires') : known[1];
+      const qText = known === undefined ? contact.params.get('q') : known[2];
       if (typeof expiresText === 'string' && isDigits(expiresText)) expires = Math.min(Number(expiresText), 0xffffffff);
       if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
     }
-    const contact = value as LazyNameAddr;
     if (!contact.isSip() && contact.uri.kind === 'absolute' && contact.uri.opaque === '*')
       throw badHeader('Contact', '"*" mixed with contacts');
     contact.expires = expires;
