@@ -141,6 +141,13 @@ function addKnown(name: string, key: string): void {
 for (const [key, name] of Object.entries(CANONICAL)) addKnown(name, key);
 for (const [letter, key] of Object.entries(COMPACT)) addKnown(letter, key);
 
+// Char codes of each known name and key, so the scan compares numbers, not chars of two strings.
+const NAME_CODES = KNOWN_HEADERS.map(({ name }) => Array.from(name, (char) => char.charCodeAt(0)));
+const KEY_CODES = KNOWN_HEADERS.map(({ name, key }) =>
+  // A compact form's key is its full name; the scan compares the letter itself.
+  name.length === 1 ? [name.charCodeAt(0)] : Array.from(key, (char) => char.charCodeAt(0)),
+);
+
 /** Indexes into KNOWN_HEADERS by lower-cased first char, the headers every message carries first. */
 const BY_FIRST: number[][] = [];
 const FREQUENT = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Content-Length', 'Content-Type', 'Max-Forwards'];
@@ -167,20 +174,19 @@ export function knownHeaderStartingAt(text: string, start: number): number {
   if (bucket === undefined) return -1;
   next: for (let b = 0; b < bucket.length; b++) {
     const index = bucket[b]!;
-    const { name, key } = KNOWN_HEADERS[index]!;
-    const length = name.length;
+    const nameCodes = NAME_CODES[index]!;
+    const length = nameCodes.length;
     const after = text.charCodeAt(start + length);
     if (after !== 0x3a && after !== 0x20 && after !== 0x09) continue;
+    const keyCodes = KEY_CODES[index]!;
     let exact = 1;
     for (let i = 0; i < length; i++) {
       const c = text.charCodeAt(start + i);
-      if (c === name.charCodeAt(i)) continue;
+      if (c === nameCodes[i]) continue;
       exact = 0;
-      if (
-        (c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== key.charCodeAt(i) &&
-        !(length === 1 && (c | 0x20) === name.charCodeAt(0))
-      )
-        continue next;
+      // Letter case folded by OR 0x20: names hold only letters and "-" (and CR | 0x20 is "-",
+      // but a CR there is a bare CR, which rejects the message anyway).
+      if ((c | 0x20) !== keyCodes[i]) continue next;
     }
     return index * 2 + exact;
   }
