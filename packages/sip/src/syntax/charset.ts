@@ -103,6 +103,29 @@ export function isToken(text: string): boolean {
  * True if `text` holds `word` at `start` (case-sensitive). `startsWith(word, start)` is a
  * builtin call that V8 does not inline; on the hot paths this short loop is several times faster.
  */
+/** Length of a lower-case `sip:` (4) or `sips:` (5) at `text[start]`, else 0 (the spelling every peer uses). */
+export function sipSchemeAt(text: string, start: number): number {
+  if (text.charCodeAt(start) !== 0x73 || text.charCodeAt(start + 1) !== 0x69 || text.charCodeAt(start + 2) !== 0x70)
+    return 0;
+  const c = text.charCodeAt(start + 3);
+  if (c === 0x3a) return 4;
+  return c === 0x73 && text.charCodeAt(start + 4) === 0x3a ? 5 : 0;
+}
+
+/** True if `text[start]` begins `SIP/2.0/` (a Via's sent-protocol as written by every peer). */
+export function isSip20SlashAt(text: string, start: number): boolean {
+  return (
+    text.charCodeAt(start) === 0x53 &&
+    text.charCodeAt(start + 1) === 0x49 &&
+    text.charCodeAt(start + 2) === 0x50 &&
+    text.charCodeAt(start + 3) === 0x2f &&
+    text.charCodeAt(start + 4) === 0x32 &&
+    text.charCodeAt(start + 5) === 0x2e &&
+    text.charCodeAt(start + 6) === 0x30 &&
+    text.charCodeAt(start + 7) === 0x2f
+  );
+}
+
 export function hasWordAt(text: string, start: number, word: string): boolean {
   const length = word.length;
   if (start + length > text.length) return false;

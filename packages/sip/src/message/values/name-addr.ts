@@ -10,7 +10,7 @@
  * brackets" (§20.10): without brackets, `;` starts the header parameters.
  */
 import { badHeader, SipParseError } from '../../errors.ts';
-import { CHAR_CLASS, hasWordAt, isDigits, TOKEN } from '../../syntax/charset.ts';
+import { CHAR_CLASS, isDigits, sipSchemeAt, TOKEN } from '../../syntax/charset.ts';
 import { Params, parseParams, scanPlainParams } from '../../syntax/params.ts';
 import { quote, splitList, ValueScanner } from '../../syntax/scanner.ts';
 import { parseSipUriBody } from '../../uri/sip-uri.ts';
@@ -206,12 +206,12 @@ class LazyNameAddr implements FromTo, ContactValue {
     const text = this.#text;
     const start = this.#start;
     const end = this.#end;
+    const scheme = sipSchemeAt(text, start);
     try {
-      if (end - start > MAX_URI_LENGTH || !this.isSip()) this.#uri = parseUri(text.slice(start, end));
-      else {
-        const sips = text.charCodeAt(start + 3) === 0x73;
-        this.#uri = parseSipUriBody(text, sips ? 'sips' : 'sip', start + (sips ? 5 : 4), end, start);
-      }
+      this.#uri =
+        end - start > MAX_URI_LENGTH || scheme === 0
+          ? parseUri(text.slice(start, end))
+          : parseSipUriBody(text, scheme === 5 ? 'sips' : 'sip', start + scheme, end, start);
     } catch (error) {
       throw uriError(this.#header, error);
     }
@@ -224,7 +224,7 @@ class LazyNameAddr implements FromTo, ContactValue {
 
   /** True if the URI is written `sip:` or `sips:` (so it is not `*`, §10.2.2). */
   isSip(): boolean {
-    return hasWordAt(this.#text, this.#start, 'sip:') || hasWordAt(this.#text, this.#start, 'sips:');
+    return sipSchemeAt(this.#text, this.#start) > 0;
   }
 }
 
@@ -240,7 +240,7 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
   let pos = start;
   let displayName: string | undefined;
   const first = text.charCodeAt(pos);
-  if (hasWordAt(text, start, 'sip:') || hasWordAt(text, start, 'sips:')) {
+  if (sipSchemeAt(text, start) > 0) {
     // A bare addr-spec (":" is not a token char, so this is no display name): the URI runs to
     // the first ";" or whitespace (§20.10), and may not hold "?" (RFC 4475 §3.1.2.13 regbadct).
     let stop = start + 4;
@@ -286,7 +286,7 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
   const close = text.indexOf('>', uriStart);
   if (close < 0 || close >= end || close - uriStart > MAX_URI_LENGTH || text.charCodeAt(close - 1) <= 0x20)
     return undefined;
-  if (!hasWordAt(text, uriStart, 'sip:') && !hasWordAt(text, uriStart, 'sips:')) return undefined;
+  if (sipSchemeAt(text, uriStart) === 0) return undefined;
   return inPlaceValue(displayName, text, uriStart, close, end, header);
 }
 

@@ -10,7 +10,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { badHeader } from '../../errors.ts';
-import { CHAR_CLASS, hasWordAt, HOSTNAME, internedAt, TOKEN } from '../../syntax/charset.ts';
+import { CHAR_CLASS, HOSTNAME, internedAt, isSip20SlashAt, TOKEN } from '../../syntax/charset.ts';
 import { Params, parseParams, scanPlainParams } from '../../syntax/params.ts';
 import { splitList, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { hostKind, isIPv4At, scanHostAt } from '../../uri/host.ts';
@@ -72,7 +72,7 @@ const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
  * written another way also go to the full grammar (its errors give offsets into the value).
  */
 function parseCommonVia(text: string, start: number, end: number, inPlace: boolean): Via | undefined {
-  if (!hasWordAt(text, start, 'SIP/2.0/')) return undefined;
+  if (!isSip20SlashAt(text, start)) return undefined;
   const transportStart = start + 8;
   let pos = transportStart;
   while (pos < end) {
