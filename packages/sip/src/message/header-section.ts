@@ -70,7 +70,13 @@ function hasBareCr(text: string, from: number, to: number): boolean {
     if (text.charCodeAt(cr + 1) !== 0x0a) return true;
   return false;
 }
-const HIGH_BYTE = /[\x80-\xff]/;
+const HIGH_BYTE = /[\x80-\xff]/g;
+
+/** Offset of the first char >= 0x80 at or after `from`, or `text.length` (one regex search, no allocation). */
+function nextHighByte(text: string, from: number): number {
+  HIGH_BYTE.lastIndex = from;
+  return HIGH_BYTE.test(text) ? HIGH_BYTE.lastIndex - 1 : text.length;
+}
 
 function lineError(detail: string): SipParseError {
   return new SipParseError(SipErrorCode.InvalidHeaderLine, detail, {
@@ -121,6 +127,7 @@ export function scanDatagramHead(
  */
 function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limits: SipLimits): ScannedHead {
   const fields: HeaderField[] = [];
+  let nextHigh = ascii ? text.length : -1;
   const length = text.length;
   // The first error wins; a bare CR (checked once the section's end is known) ranks after the
   // start line and before anything found in the header lines.
@@ -232,7 +239,10 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     }
     let raw = text.slice(valueStart, valueEnd);
     let inPlace = !folded;
-    if (!ascii && HIGH_BYTE.test(raw)) {
+    // Where the section has high bytes, the next one is looked up as values pass it, so an
+    // ASCII value costs a compare (a binary body past the section costs nothing).
+    if (nextHigh < valueStart) nextHigh = nextHighByte(text, valueStart);
+    if (nextHigh < valueEnd) {
       inPlace = false;
       const bytes = buf.subarray(base + valueStart, base + valueEnd);
       if (!isUtf8(bytes)) {
