@@ -163,61 +163,98 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       end = pos + 2;
       break;
     }
-    // Header name: a token, then optional whitespace, then ":" (RFC 4475 §3.1.1.1 has "TO :").
     const nameStart = pos;
     // Known names are matched where they stand; only other names are scanned as tokens.
     const known = knownHeaderStartingAt(text, pos);
-    if (known >= 0) pos += KNOWN_HEADERS[known >> 1]!.name.length;
-    else {
-      while (pos < length) {
-        const c = text.charCodeAt(pos);
-        if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
-        pos++;
+    let nameEnd = pos;
+    let valueStart = pos;
+    let valueEnd = pos;
+    let folded = false;
+    let canonical = false;
+    // The common line first: a known name, ": ", a value from a visible char to a visible char,
+    // CRLF, and no fold after it. It takes one indexOf and a few compares.
+    if (known >= 0) {
+      nameEnd = pos + KNOWN_HEADERS[known >> 1]!.name.length;
+      valueStart = nameEnd + 2;
+      if (
+        text.charCodeAt(nameEnd) === 0x3a &&
+        text.charCodeAt(nameEnd + 1) === 0x20 &&
+        text.charCodeAt(valueStart) > 0x20
+      ) {
+        const lf = text.indexOf('\n', valueStart);
+        const next = text.charCodeAt(lf + 1);
+        if (
+          lf > 0 &&
+          text.charCodeAt(lf - 1) === 0x0d &&
+          text.charCodeAt(lf - 2) > 0x20 &&
+          next !== 0x20 &&
+          next !== 0x09
+        ) {
+          valueEnd = lf - 1;
+          pos = lf + 1;
+          canonical = true;
+        }
       }
     }
-    const nameEnd = pos;
-    let c = text.charCodeAt(pos);
-    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
-    let lineProblem: string | undefined;
-    if (nameEnd === nameStart)
-      lineProblem = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'header line without a name';
-    else if (c !== 0x3a) lineProblem = 'header line without a colon';
-    else c = text.charCodeAt(++pos);
-    // Value: skip leading whitespace and leading folds ("Contact:\r\n  <sip:...>").
-    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
-    for (;;) {
-      const fold = c === 0x0d && text.charCodeAt(pos + 1) === 0x0a ? 2 : c === 0x0a ? 1 : 0;
-      const after = text.charCodeAt(pos + fold);
-      if (fold === 0 || (after !== 0x20 && after !== 0x09)) break;
-      pos += fold;
-      c = text.charCodeAt(pos);
+    if (!canonical) {
+      // Everything else. Header name: a token, then optional whitespace, then ":" (RFC 4475
+      // §3.1.1.1 has "TO :").
+      if (known >= 0) pos = nameStart + KNOWN_HEADERS[known >> 1]!.name.length;
+      else {
+        while (pos < length) {
+          const c = text.charCodeAt(pos);
+          if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+          pos++;
+        }
+      }
+      nameEnd = pos;
+      let c = text.charCodeAt(pos);
       while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
-    }
-    const valueStart = pos;
-    let valueEnd: number;
-    let folded = false;
-    // Read to the line end that is not followed by whitespace (§7.3.1 folding).
-    for (;;) {
-      let lf = text.indexOf('\n', pos);
-      if (lf < 0) lf = length;
-      const next = text.charCodeAt(lf + 1);
-      if (lf < length - 1 && (next === 0x20 || next === 0x09)) {
+      let lineProblem: string | undefined;
+      if (nameEnd === nameStart)
+        lineProblem = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'header line without a name';
+      else if (c !== 0x3a) lineProblem = 'header line without a colon';
+      else c = text.charCodeAt(++pos);
+      // Value: skip leading whitespace and leading folds ("Contact:\r\n  <sip:...>").
+      while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
+      for (;;) {
+        const fold = c === 0x0d && text.charCodeAt(pos + 1) === 0x0a ? 2 : c === 0x0a ? 1 : 0;
+        const after = text.charCodeAt(pos + fold);
+        if (fold === 0 || (after !== 0x20 && after !== 0x09)) break;
+        pos += fold;
+        c = text.charCodeAt(pos);
+        while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
+      }
+      valueStart = pos;
+      // Read to the line end that is not followed by whitespace (§7.3.1 folding).
+      for (;;) {
+        let lf = text.indexOf('\n', pos);
+        if (lf < 0) lf = length;
+        const next = text.charCodeAt(lf + 1);
+        if (lf < length - 1 && (next === 0x20 || next === 0x09)) {
+          pos = lf + 1;
+          folded = true;
+          continue;
+        }
+        valueEnd = lf;
         pos = lf + 1;
-        folded = true;
+        break;
+      }
+      while (valueEnd > valueStart) {
+        const t = text.charCodeAt(valueEnd - 1);
+        if (t !== 0x20 && t !== 0x09 && t !== 0x0d && t !== 0x0a) break;
+        valueEnd--;
+      }
+      if (lineProblem !== undefined) {
+        error ??= lineError(lineProblem);
         continue;
       }
-      valueEnd = lf;
-      pos = lf + 1;
-      break;
-    }
-    while (valueEnd > valueStart) {
-      const t = text.charCodeAt(valueEnd - 1);
-      if (t !== 0x20 && t !== 0x09 && t !== 0x0d && t !== 0x0a) break;
-      valueEnd--;
-    }
-    if (lineProblem !== undefined) {
-      error ??= lineError(lineProblem);
-      continue;
+      // A line in canonical form ("Name: value" CRLF) is kept by reference for the serializer.
+      canonical =
+        nameEnd + 2 === valueStart &&
+        text.charCodeAt(nameEnd + 1) === 0x20 &&
+        valueEnd + 2 === pos &&
+        text.charCodeAt(valueEnd) === 0x0d;
     }
     let name: string;
     let key: string;
@@ -255,12 +292,6 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       }
       raw = bytes.toString('utf8');
     }
-    // A line in canonical form ("Name: value" CRLF) is kept by reference for the serializer.
-    const canonical =
-      nameEnd + 2 === valueStart &&
-      text.charCodeAt(nameEnd + 1) === 0x20 &&
-      valueEnd + 2 === pos &&
-      text.charCodeAt(valueEnd) === 0x0d;
     const field: WireField = canonical
       ? {
           name,
