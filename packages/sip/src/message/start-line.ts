@@ -87,6 +87,9 @@ export function parseStartLine(buf: Buffer, start: number, end: number, text?: s
   return parseRequestLine(line, length);
 }
 
+/** A run of visible ASCII (%x21-7E), the chars of a Request-URI on the wire. */
+const VISIBLE_RUN = /[\x21-\x7e]+/y;
+
 function isTokenCode(c: number): boolean {
   return c < 128 && (CHAR_CLASS[c]! & TOKEN) !== 0;
 }
@@ -119,23 +122,23 @@ function parseRequestLine(text: string, length: number): RequestLine {
   }
   const method = methodAt(text, pos);
   const uriStart = ++pos;
-  // Request-URI: visible ASCII only; an SP ends it.
-  while (pos < length) {
-    const c = text.charCodeAt(pos);
-    if (c === 0x20) break;
-    if (c <= 0x20 || c >= 0x7f)
-      throw startLineError(SipErrorCode.InvalidRequestUri, 'bad character in Request-URI', true);
-    pos++;
-  }
+  // Request-URI: visible ASCII only (one regex run: long URIs are common, RFC 4475 §3.1.1.2);
+  // an SP ends it.
+  VISIBLE_RUN.lastIndex = uriStart;
+  pos = VISIBLE_RUN.test(text) ? Math.min(VISIBLE_RUN.lastIndex, length) : uriStart;
+  if (pos < length && text.charCodeAt(pos) !== 0x20)
+    throw startLineError(SipErrorCode.InvalidRequestUri, 'bad character in Request-URI', true);
   if (pos === uriStart) throw startLineError(SipErrorCode.InvalidStartLine, 'empty Request-URI (extra SP?)', true);
   if (pos >= length) throw startLineError(SipErrorCode.InvalidStartLine, 'Request-Line without SIP-Version', true);
   const uriEnd = pos++;
   // The version runs to the end of the line; any further SP means LWS inside the Request-URI
   // or trailing whitespace (RFC 4475 §3.1.2.8, §3.1.2.10).
-  for (let i = pos; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x09)
-      throw startLineError(SipErrorCode.InvalidStartLine, 'extra whitespace in Request-Line', true);
+  if (length - pos !== 7 || !text.startsWith(SIP_VERSION, pos)) {
+    for (let i = pos; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x09)
+        throw startLineError(SipErrorCode.InvalidStartLine, 'extra whitespace in Request-Line', true);
+    }
   }
   // The Request-URI must be an absoluteURI: `<sip:...>` is not (RFC 4475 §3.1.2.7).
   if (!hasScheme(text, uriStart, uriEnd))
