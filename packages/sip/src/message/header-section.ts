@@ -167,47 +167,44 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     // Known names are matched where they stand; only other names are scanned as tokens.
     const known = knownHeaderStartingAt(text, pos);
     let nameEnd = pos;
-    let valueStart = pos;
-    let valueEnd = pos;
+    if (known >= 0) nameEnd += KNOWN_HEADERS[known >> 1]!.name.length;
+    else {
+      while (nameEnd < length) {
+        const c = text.charCodeAt(nameEnd);
+        if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
+        nameEnd++;
+      }
+    }
+    let valueStart = nameEnd + 2;
+    let valueEnd = valueStart;
     let folded = false;
     let canonical = false;
-    // The common line first: a known name, ": ", a value from a visible char to a visible char,
-    // CRLF, and no fold after it. It takes one indexOf and a few compares.
-    if (known >= 0) {
-      nameEnd = pos + KNOWN_HEADERS[known >> 1]!.name.length;
-      valueStart = nameEnd + 2;
+    // The common line first: a name, ": ", a value from a visible char to a visible char, CRLF,
+    // and no fold after it. It takes one indexOf and a few compares.
+    if (
+      nameEnd > nameStart &&
+      text.charCodeAt(nameEnd) === 0x3a &&
+      text.charCodeAt(nameEnd + 1) === 0x20 &&
+      text.charCodeAt(valueStart) > 0x20
+    ) {
+      const lf = text.indexOf('\n', valueStart);
+      const next = text.charCodeAt(lf + 1);
       if (
-        text.charCodeAt(nameEnd) === 0x3a &&
-        text.charCodeAt(nameEnd + 1) === 0x20 &&
-        text.charCodeAt(valueStart) > 0x20
+        lf > 0 &&
+        text.charCodeAt(lf - 1) === 0x0d &&
+        text.charCodeAt(lf - 2) > 0x20 &&
+        next !== 0x20 &&
+        next !== 0x09
       ) {
-        const lf = text.indexOf('\n', valueStart);
-        const next = text.charCodeAt(lf + 1);
-        if (
-          lf > 0 &&
-          text.charCodeAt(lf - 1) === 0x0d &&
-          text.charCodeAt(lf - 2) > 0x20 &&
-          next !== 0x20 &&
-          next !== 0x09
-        ) {
-          valueEnd = lf - 1;
-          pos = lf + 1;
-          canonical = true;
-        }
+        valueEnd = lf - 1;
+        pos = lf + 1;
+        canonical = true;
       }
     }
     if (!canonical) {
-      // Everything else. Header name: a token, then optional whitespace, then ":" (RFC 4475
-      // §3.1.1.1 has "TO :").
-      if (known >= 0) pos = nameStart + KNOWN_HEADERS[known >> 1]!.name.length;
-      else {
-        while (pos < length) {
-          const c = text.charCodeAt(pos);
-          if (c >= 128 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
-          pos++;
-        }
-      }
-      nameEnd = pos;
+      // Everything else, by the full rules. After the name (a token), optional whitespace, then
+      // ":" (RFC 4475 §3.1.1.1 has "TO :").
+      pos = nameEnd;
       let c = text.charCodeAt(pos);
       while (c === 0x20 || c === 0x09) c = text.charCodeAt(++pos);
       let lineProblem: string | undefined;
