@@ -66,16 +66,14 @@ export function unfold(raw: string): string {
 export class SipHeaders implements Iterable<HeaderField> {
   /** Fields in wire order. Mutate through the methods so the cache stays right. */
   readonly fields: HeaderField[];
-  // The parsed-value cache: keys and values side by side. A message has a handful of parsed
-  // headers, so a linear search over interned keys beats making a Map per message.
-  private cacheKeys: string[] | undefined;
-  private cacheValues: unknown[] | undefined;
+  // The parsed-value cache: key, value, key, value... in one array. A message has a handful of
+  // parsed headers, so a linear search over interned keys beats making a Map per message.
+  private cache: unknown[] | undefined;
 
   /** @param fields initial fields, in order */
   constructor(fields: HeaderField[] = []) {
     this.fields = fields;
-    this.cacheKeys = undefined;
-    this.cacheValues = undefined;
+    this.cache = undefined;
   }
 
   /** Builds a field for `name` (any spelling, compact forms too) with a raw value. */
@@ -209,35 +207,29 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   private invalidate(key: string): void {
-    const keys = this.cacheKeys;
-    if (keys === undefined) return;
+    const cache = this.cache;
+    if (cache === undefined) return;
     // Also drops values derived from the header (`via#top`, see {@link parsedTop}).
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const cached = keys[i]!;
+    for (let i = cache.length - 2; i >= 0; i -= 2) {
+      const cached = cache[i] as string;
       if (
         cached === key ||
         (cached.length > key.length && cached.charCodeAt(key.length) === 0x23 && cached.startsWith(key))
-      ) {
-        keys.splice(i, 1);
-        this.cacheValues!.splice(i, 1);
-      }
+      )
+        cache.splice(i, 2);
     }
   }
 
-  private cached(key: string): unknown {
-    const keys = this.cacheKeys;
-    if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.cacheValues![i];
-    return undefined;
+  /** Index of `key`'s value in the cache, or -1. */
+  private cacheIndex(key: string): number {
+    const cache = this.cache;
+    if (cache !== undefined) for (let i = 0; i < cache.length; i += 2) if (cache[i] === key) return i + 1;
+    return -1;
   }
 
   private remember(key: string, value: unknown): void {
-    if (this.cacheKeys === undefined) {
-      this.cacheKeys = [key];
-      this.cacheValues = [value];
-    } else {
-      this.cacheKeys.push(key);
-      this.cacheValues!.push(value);
-    }
+    if (this.cache === undefined) this.cache = [key, value];
+    else this.cache.push(key, value);
   }
 
   /**
@@ -245,8 +237,8 @@ export class SipHeaders implements Iterable<HeaderField> {
    * its first field and cached like {@link parsed}; undefined when the header is absent.
    */
   parsedFirst<T>(key: string, parse: (field: HeaderField) => T): T | undefined {
-    const keys = this.cacheKeys;
-    if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.cacheValues![i] as T;
+    const at = this.cacheIndex(key);
+    if (at >= 0) return this.cache![at] as T;
     const fields = this.fields;
     for (let i = 0; i < fields.length; i++) {
       if (fields[i]!.key !== key) continue;
@@ -264,11 +256,10 @@ export class SipHeaders implements Iterable<HeaderField> {
    * there is one.
    */
   parsedTop<T>(key: string, topKey: string, parse: (field: HeaderField) => T): T | undefined {
-    const all = this.cached(key) as T[] | undefined;
-    if (all !== undefined) return all[0];
-    const keys = this.cacheKeys;
-    if (keys !== undefined)
-      for (let i = 0; i < keys.length; i++) if (keys[i] === topKey) return this.cacheValues![i] as T;
+    const all = this.cacheIndex(key);
+    if (all >= 0) return (this.cache![all] as T[])[0];
+    const top = this.cacheIndex(topKey);
+    if (top >= 0) return this.cache![top] as T;
     const fields = this.fields;
     for (let i = 0; i < fields.length; i++) {
       if (fields[i]!.key !== key) continue;
@@ -284,8 +275,8 @@ export class SipHeaders implements Iterable<HeaderField> {
    * cached until the header changes. Parsers throw {@link SipParseError}.
    */
   parsed<T>(key: string, parse: (fields: HeaderField[]) => T): T {
-    const keys = this.cacheKeys;
-    if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.cacheValues![i] as T;
+    const at = this.cacheIndex(key);
+    if (at >= 0) return this.cache![at] as T;
     const fields: HeaderField[] = [];
     const all = this.fields;
     for (let i = 0; i < all.length; i++) if (all[i]!.key === key) fields.push(all[i]!);
