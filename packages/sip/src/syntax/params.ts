@@ -4,7 +4,7 @@
  * (§7.3.1); values keep their wire form (a quoted value keeps its quotes) so re-serialization
  * writes back exactly what came in.
  */
-import { CHAR_CLASS, GEN_VALUE, internedAt, TOKEN } from './charset.ts';
+import { CHAR_CLASS, GEN_VALUE, genValueEnd, internedAt, TOKEN } from './charset.ts';
 import { quote, unquote, type ValueScanner } from './scanner.ts';
 
 /** One `name[=value]` entry; `value` is the wire form (quotes kept), `null` for a flag. */
@@ -231,7 +231,7 @@ function plainEntries(text: string, pos: number, end: number): ParamEntry[] | un
     let value: string | null = null;
     if (at < end && text.charCodeAt(at) === 0x3d) {
       const valueStart = ++at;
-      at = genValueRunEnd(text, at, end);
+      at = genValueEnd(text, at, end);
       if (at === valueStart) return undefined;
       value = text.slice(valueStart, at);
     }
@@ -245,16 +245,6 @@ function tokenEnd(text: string, pos: number, end: number): number {
   while (at < end) {
     const c = text.charCodeAt(at);
     if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
-    at++;
-  }
-  return at;
-}
-
-function genValueRunEnd(text: string, pos: number, end: number): number {
-  let at = pos;
-  while (at < end) {
-    const c = text.charCodeAt(at);
-    if (c >= 256 || (CHAR_CLASS[c]! & GEN_VALUE) === 0) break;
     at++;
   }
   return at;
@@ -285,7 +275,7 @@ export function scanPlainParams(
     let value: string | null = null;
     if (at < end && text.charCodeAt(at) === 0x3d) {
       const valueStart = ++at;
-      at = genValueRunEnd(text, at, end);
+      at = genValueEnd(text, at, end);
       if (at === valueStart) return false;
       if (which >= 0 && found[which] === undefined) value = text.slice(valueStart, at);
     }
@@ -347,11 +337,7 @@ export function parseParams(scanner: ValueScanner): Params {
         pos = scanner.pos;
       } else {
         const valueStart = pos;
-        while (pos < length) {
-          const c = text.charCodeAt(pos);
-          if (c >= 256 || (CHAR_CLASS[c]! & GEN_VALUE) === 0) break;
-          pos++;
-        }
+        pos = genValueEnd(text, pos, length);
         if (pos === valueStart) {
           scanner.pos = pos;
           throw scanner.fail(`empty value for parameter ${name}`);
