@@ -155,9 +155,6 @@ function unquoteDisplay(raw: string): string {
   return out;
 }
 
-/** tag, expires and q as written (see {@link NAME_ADDR_PARAMS}). */
-type KnownParams = [tag: string | undefined, expires: string | null | undefined, q: string | null | undefined];
-
 /**
  * A name-addr whose URI, `text[start, end)`, is parsed on first use of `uri` (npm `sip` and
  * sofia-sip also leave a From's URI unparsed until asked): a bad URI throws from `uri`, with
@@ -171,8 +168,11 @@ class LazyNameAddr implements FromTo, ContactValue {
   tag: string | undefined;
   expires: number | undefined;
   q: number | undefined;
-  /** Read in place: the values of tag, expires and q as written (null: a flag; undefined: absent). */
-  known: KnownParams | undefined;
+  /** Read in place: tag, expires and q were picked out as written (see {@link known}). */
+  #inPlace: boolean;
+  #tag: string | undefined;
+  #expires: string | null | undefined;
+  #q: string | null | undefined;
   #uri: Uri | undefined;
   readonly #text: string;
   readonly #start: number;
@@ -192,7 +192,10 @@ class LazyNameAddr implements FromTo, ContactValue {
     this.tag = undefined;
     this.expires = undefined;
     this.q = undefined;
-    this.known = undefined;
+    this.#inPlace = false;
+    this.#tag = undefined;
+    this.#expires = undefined;
+    this.#q = undefined;
     this.#uri = undefined;
     this.#text = text;
     this.#start = start;
@@ -220,6 +223,23 @@ class LazyNameAddr implements FromTo, ContactValue {
 
   set uri(value: Uri) {
     this.#uri = value;
+  }
+
+  /** Records the tag, expires and q values picked out while the parameters were read in place. */
+  pickedOut(tag: string | undefined, expires: string | null | undefined, q: string | null | undefined): void {
+    this.#inPlace = true;
+    this.#tag = tag;
+    this.#expires = expires;
+    this.#q = q;
+  }
+
+  /**
+   * A parameter the in-place reader picked out (tag, expires or q) as written, null for a flag,
+   * undefined when absent; read from `params` for a value read through the grammar.
+   */
+  known(name: 'tag' | 'expires' | 'q'): string | null | undefined {
+    if (!this.#inPlace) return this.params.get(name);
+    return name === 'tag' ? this.#tag : name === 'expires' ? this.#expires : this.#q;
   }
 
   /** True if the URI is written `sip:` or `sips:` (so it is not `*`, §10.2.2). */
@@ -290,7 +310,7 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
   return inPlaceValue(displayName, text, uriStart, close, end, header);
 }
 
-/** The header parameters the name-addr readers give meaning to, as `LazyNameAddr.known` holds them. */
+/** The header parameters the name-addr readers give meaning to (see `LazyNameAddr.known`). */
 const NAME_ADDR_PARAMS = ['tag', 'expires', 'q'];
 const FOUND: Array<string | null | undefined> = [undefined, undefined, undefined];
 
@@ -311,7 +331,7 @@ function inPlaceValue(
   const paramsStart = text.charCodeAt(uriEnd) === 0x3e ? uriEnd + 1 : uriEnd;
   if (!scanPlainParams(text, paramsStart, end, NAME_ADDR_PARAMS, FOUND) || FOUND[0] === null) return undefined;
   const value = new LazyNameAddr(displayName, Params.lazy(text, paramsStart, end), text, uriStart, uriEnd, header);
-  value.known = [FOUND[0] as string | undefined, FOUND[1], FOUND[2]];
+  value.pickedOut(FOUND[0] as string | undefined, FOUND[1], FOUND[2]);
   return value;
 }
 
@@ -332,7 +352,7 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
 /** Parses From or To (adds `tag`) from its first field. */
 export function parseFromTo(field: HeaderField, header: string): FromTo {
   const value = nameAddrInPlace(field, header) ?? readNameAddr(unfold(field.raw), header);
-  const tag = value.known === undefined ? value.params.get('tag') : value.known[0];
+  const tag = value.known('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
   value.tag = tag;
   return value;
@@ -366,15 +386,11 @@ export function parseContact(fields: HeaderField[]): ContactHeader {
   const contacts: ContactValue[] = [];
   for (const value of values) {
     const contact = value as LazyNameAddr;
-    const known = contact.known;
-    let expires: number | undefined;
-    let q: number | undefined;
-    if (known !== undefined || contact.params.size > 0) {
-      const expiresText = known === undefined ? contact.params.get('expires') : known[1];
-      const qText = known === undefined ? contact.params.get('q') : known[2];
-      if (typeof expiresText === 'string' && isDigits(expiresText)) expires = Math.min(Number(expiresText), 0xffffffff);
-      if (typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText)) q = Number(qText);
-    }
+    const expiresText = contact.known('expires');
+    const qText = contact.known('q');
+    const expires =
+      typeof expiresText === 'string' && isDigits(expiresText) ? Math.min(Number(expiresText), 0xffffffff) : undefined;
+    const q = typeof qText === 'string' && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText) ? Number(qText) : undefined;
     if (!contact.isSip() && contact.uri.kind === 'absolute' && contact.uri.opaque === '*')
       throw badHeader('Contact', '"*" mixed with contacts');
     contact.expires = expires;
