@@ -1,3 +1,4 @@
+import { scanHostAt } from './host.ts';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipParseError } from '../errors.ts';
@@ -181,5 +182,28 @@ describe('uriEquals (RFC 3261 §19.1.4)', () => {
       ['sip:alice@atlanta.com;method=INVITE', 'sip:alice@atlanta.com'],
     ];
     for (const [a, b] of pairs) assert.ok(!check(a, b), `${a} != ${b}`);
+  });
+});
+
+describe('scanHostAt (the URI and Via readers check a host while finding its end)', () => {
+  it('ends a valid hostname or IPv4 address at the first other char, and refuses the rest', () => {
+    const cases: Array<[string, number]> = [
+      ['a.example.com:5060', 13],
+      ['a.example.com.;lr', 14],
+      ['192.0.2.1;x', 9],
+      ['1.2.3', -1],
+      ['256.1.1.1', -1],
+      ['1.2.3.4.5', -1],
+      ['.a', -1],
+      [':5060', -1],
+      ['a_b-c.d', 7],
+      ['9host.example', 13],
+    ];
+    for (const [text, end] of cases) assert.equal(scanHostAt(text, 0, text.length), end, text);
+    // An empty label is never part of a host: the scan stops before it, or refuses it.
+    const end = scanHostAt('a..b', 0, 4);
+    assert.ok(end < 0 || 'a..b'.charCodeAt(end) === 0x2e);
+    assert.equal(scanHostAt(`${'a'.repeat(256)}`, 0, 256), -1);
+    assert.equal(scanHostAt('host.example;', 0, 4), 4, 'stops at the given end');
   });
 });
