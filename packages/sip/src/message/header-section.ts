@@ -72,8 +72,13 @@ function hasBareCr(text: string, from: number, to: number): boolean {
 }
 const HIGH_BYTE = /[\x80-\xff]/g;
 
-/** Offset of the first char >= 0x80 at or after `from`, or `text.length` (one regex search, no allocation). */
-function nextHighByte(text: string, from: number): number {
+/**
+ * Offset of the first char >= 0x80 at or after `from` in `text` (the latin1 decoding of
+ * `buf` from `base`), or `text.length`: a SIMD check of the bytes settles the common case of
+ * none left (high bytes only in the start line or before), else one regex search.
+ */
+function nextHighByte(buf: Buffer, base: number, text: string, from: number): number {
+  if (isAscii(buf.subarray(base + from, base + text.length))) return text.length;
   HIGH_BYTE.lastIndex = from;
   return HIGH_BYTE.test(text) ? HIGH_BYTE.lastIndex - 1 : text.length;
 }
@@ -275,7 +280,7 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     let inPlace = !folded;
     // Where the section has high bytes, the next one is looked up as values pass it, so an
     // ASCII value costs a compare (a binary body past the section costs nothing).
-    if (nextHigh < valueStart) nextHigh = nextHighByte(text, valueStart);
+    if (nextHigh < valueStart) nextHigh = nextHighByte(buf, base, text, valueStart);
     if (nextHigh < valueEnd) {
       inPlace = false;
       const bytes = buf.subarray(base + valueStart, base + valueEnd);
