@@ -262,11 +262,12 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
   const first = text.charCodeAt(pos);
   if (sipSchemeAt(text, start) > 0) {
     // A bare addr-spec (":" is not a token char, so this is no display name): the URI runs to
-    // the first ";" or whitespace (§20.10), and may not hold "?" (RFC 4475 §3.1.2.13 regbadct).
+    // the first ";", "," or whitespace (§20.10), and may not hold "?" (RFC 4475 §3.1.2.13
+    // regbadct).
     let stop = start + 4;
     while (stop < end) {
       const c = text.charCodeAt(stop);
-      if (c === 0x3b || c <= 0x20) break;
+      if (c === 0x3b || c === 0x2c || c <= 0x20) break;
       if (c === 0x3f) return undefined;
       stop++;
     }
@@ -274,16 +275,25 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
     return inPlaceValue(undefined, text, start, stop, end, header);
   }
   if (first === 0x22) {
-    // quoted-string without quoted-pairs or controls: its inner text is the display name.
+    // quoted-string of visible ASCII and SP, quoted-pairs allowed (RFC 4475 §3.1.1.2 escapes
+    // BEL, NUL and DEL): its unescaped inner text is the display name.
     pos++;
+    let escaped = false;
     while (pos < end) {
       const c = text.charCodeAt(pos);
       if (c === 0x22) break;
-      if (c === 0x5c || c < 0x20 || c >= 0x7f) return undefined;
+      if (c === 0x5c) {
+        const next = text.charCodeAt(pos + 1);
+        if (pos + 1 >= end || next === 0x0a || next === 0x0d || next >= 0x80) return undefined;
+        escaped = true;
+        pos += 2;
+        continue;
+      }
+      if (c < 0x20 || c >= 0x7f) return undefined;
       pos++;
     }
     if (pos >= end) return undefined;
-    displayName = text.slice(start + 1, pos);
+    displayName = escaped ? unquoteDisplay(text.slice(start, pos + 1)) : text.slice(start + 1, pos);
     pos++;
     while (pos < end && text.charCodeAt(pos) === 0x20) pos++;
     if (pos >= end || text.charCodeAt(pos) !== 0x3c) return undefined;
@@ -336,9 +346,10 @@ function inPlaceValue(
 }
 
 /** A name-addr value read in place when the field allows it (see {@link readNameAddrInPlace}), else undefined. */
-function nameAddrInPlace(field: HeaderField, header: string): LazyNameAddr | undefined {
+function nameAddrInPlace(field: HeaderField, header: string, list: boolean): LazyNameAddr | undefined {
   const text = inPlaceText(field);
-  if (text === undefined || field.raw.indexOf(',') >= 0) return undefined;
+  // A list's values are split at commas by the grammar; a single value may hold one in <>.
+  if (text === undefined || (list && field.raw.indexOf(',') >= 0)) return undefined;
   const at = (field as WireField).at!;
   return readNameAddrInPlace(text, at, at + field.raw.length, header);
 }
@@ -351,7 +362,7 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
 
 /** Parses From or To (adds `tag`) from its first field. */
 export function parseFromTo(field: HeaderField, header: string): FromTo {
-  const value = nameAddrInPlace(field, header) ?? readNameAddr(unfold(field.raw), header);
+  const value = nameAddrInPlace(field, header, false) ?? readNameAddr(unfold(field.raw), header);
   const tag = value.known('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
   value.tag = tag;
@@ -366,7 +377,7 @@ export function parseFromTo(field: HeaderField, header: string): FromTo {
 export function parseNameAddrList(fields: HeaderField[], header: string): NameAddr[] {
   const out: NameAddr[] = [];
   for (const field of fields) {
-    const inPlace = nameAddrInPlace(field, header);
+    const inPlace = nameAddrInPlace(field, header, true);
     if (inPlace !== undefined) {
       out.push(inPlace);
       continue;
