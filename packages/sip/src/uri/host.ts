@@ -61,24 +61,43 @@ export function hostKindAt(text: string, start: number, end: number): HostKind |
  * it in this one pass.
  */
 export function scanHostAt(text: string, start: number, end: number): number {
-  // Labels of hostname chars joined by single dots, with an optional trailing dot: the run stops
-  // before an empty label, which the caller then finds in its way (an invalid host either way).
+  const first = text.charCodeAt(start);
+  if (first >= 0x30 && first <= 0x39) return scanDigitFirstHostAt(text, start, end);
+  // A name: labels of hostname chars joined by single dots, with an optional trailing dot, in
+  // one regex run. The run stops before an empty label, which the caller then finds in its way
+  // (an invalid host either way).
   HOST_RUN.lastIndex = start;
   if (!HOST_RUN.test(text)) return -1;
   const stop = HOST_RUN.lastIndex < end ? HOST_RUN.lastIndex : end;
   const length = stop - start;
   if (length === 0 || length > MAX_HOST_LENGTH || (stop < end && text.charCodeAt(stop) === 0x2e)) return -1;
-  // All digits and dots: it must be an IPv4 address (toplabel starts with ALPHA, §25.1).
-  const first = text.charCodeAt(start);
-  if (first >= 0x30 && first <= 0x39) {
-    NUMERIC_RUN.lastIndex = start;
-    NUMERIC_RUN.test(text);
-    if (NUMERIC_RUN.lastIndex >= stop && !isIPv4At(text, start, stop)) return -1;
-  }
   return stop;
 }
 const HOST_RUN = /[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?/y;
-const NUMERIC_RUN = /[0-9.]+/y;
+
+/** {@link scanHostAt} for a host starting with a digit (mostly IPv4, short): char by char. */
+function scanDigitFirstHostAt(text: string, start: number, end: number): number {
+  let numericOnly = true;
+  let labelLength = 0;
+  let pos = start;
+  while (pos < end) {
+    const c = text.charCodeAt(pos);
+    if (c >= 128 || (CHAR_CLASS[c]! & HOSTNAME) === 0) break;
+    if (c === 0x2e) {
+      if (labelLength === 0) return -1;
+      labelLength = 0;
+    } else {
+      labelLength++;
+      if (c < 0x30 || c > 0x39) numericOnly = false;
+    }
+    pos++;
+  }
+  const length = pos - start;
+  if (length === 0 || length > MAX_HOST_LENGTH) return -1;
+  // All digits and dots: it must be an IPv4 address (toplabel starts with ALPHA, §25.1).
+  if (numericOnly && !isIPv4At(text, start, pos)) return -1;
+  return pos;
+}
 
 /**
  * True if `text[start, end)` is a dotted-quad IPv4 address: exactly what `node:net` `isIPv4`
