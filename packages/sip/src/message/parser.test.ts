@@ -52,6 +52,22 @@ describe('parseMessage', () => {
     assert.equal(serializeMessage(message).toString(), folded);
   });
 
+  it('writes UTF-8 back as received, and what code sets as UTF-8, next to untouched ASCII lines', () => {
+    const received = INVITE.replace(/X-Custom:.*\r\n/, 'X-Custom: Grüße\r\n').replace(
+      /From: .*\r\n/,
+      'From: "Zoë" <sip:zoe@a.example>;tag=1\r\n',
+    );
+    const message = parseMessage(Buffer.from(received, 'utf8'));
+    assert.equal(message.from?.displayName, 'Zoë');
+    assert.deepEqual(serializeMessage(message), Buffer.from(received, 'utf8'));
+    message.headers.set('Subject', 'naïve ☎');
+    message.headers.set('Max-Forwards', '69');
+    const rebuilt = serializeMessage(message).toString('utf8');
+    assert.match(rebuilt, /\r\nSubject: naïve ☎\r\n/);
+    assert.match(rebuilt, /\r\nX-Custom: Grüße\r\n/);
+    assert.equal(parseMessage(serializeMessage(message)).headers.get('subject'), 'naïve ☎');
+  });
+
   it('is a fixed point of parse → serialize → parse for every valid torture message', () => {
     for (const name of [
       'wsinv',
