@@ -5,7 +5,7 @@
  * Accessor results are read-only views: to change a header, `headers.set(...)` its new text.
  */
 import { badHeader } from '../errors.ts';
-import { CHAR_CLASS, WORD, wordEnd } from '../syntax/charset.ts';
+import { CHAR_CLASS, isCallIdAt, WORD } from '../syntax/charset.ts';
 import { parseUri, type Uri } from '../uri/uri.ts';
 import { inPlaceText, SipHeaders, unfold, type HeaderField, type WireField } from './headers.ts';
 import { SIP_VERSION } from './start-line.ts';
@@ -70,7 +70,8 @@ const EMPTY = Buffer.alloc(0);
 function parseCallId(field: HeaderField): string {
   // In place (see WireField.text), a valid value is the raw text itself: one line, trimmed.
   const text = inPlaceText(field);
-  if (text !== undefined && isCallIdAt(text, (field as WireField).at!, field.raw.length)) return field.raw;
+  const start = (field as WireField).at!;
+  if (text !== undefined && isCallIdAt(text, start, start + field.raw.length)) return field.raw;
   const value = unfold(field.raw).trim();
   let at = 0;
   for (let i = 0; i < value.length; i++) {
@@ -81,17 +82,6 @@ function parseCallId(field: HeaderField): string {
   if (value.length === 0 || at > 1 || value.startsWith('@') || value.endsWith('@'))
     throw badHeader('Call-ID', 'expected word ["@" word]');
   return value;
-}
-
-/** True if `text[start, start + length)` is a valid Call-ID, checked without cutting it out. */
-function isCallIdAt(text: string, start: number, length: number): boolean {
-  const end = start + length;
-  const word = wordEnd(text, start, end);
-  if (word === start) return false;
-  if (word === end) return true;
-  if (text.charCodeAt(word) !== 0x40) return false;
-  const host = wordEnd(text, word + 1, end);
-  return host > word + 1 && host === end;
 }
 
 // Parsers per header, made once (a closure per getter call would be allocated on every read).

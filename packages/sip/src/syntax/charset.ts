@@ -65,7 +65,18 @@ function buildTable(): Uint16Array {
 // Sticky regexes over the same classes. Irregexp scans a long run (a Call-ID, a branch) at a
 // fraction of the cost of a charCodeAt loop; short runs stay with the table.
 const GEN_VALUE_RUN = /[A-Za-z0-9\-.!%*_+`'~:[\]]+/y;
-const WORD_RUN = /[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+/y;
+
+/** Call-ID = word [ "@" word ] (§25.1), as one run. */
+const CALL_ID_RUN = /[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+(?:@[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+)?/y;
+
+/**
+ * True if `text[start, end)` is a Call-ID (§25.1 word [ "@" word ]) that a non-word char (or
+ * the end of `text`) follows: the in-place reader's check of a whole trimmed value.
+ */
+export function isCallIdAt(text: string, start: number, end: number): boolean {
+  CALL_ID_RUN.lastIndex = start;
+  return end > start && CALL_ID_RUN.test(text) && CALL_ID_RUN.lastIndex === end;
+}
 
 /** End of the run of `run`'s chars from `pos`, stopping at `end` (`pos` when there is none). */
 function runEnd(run: RegExp, text: string, pos: number, end: number): number {
@@ -77,11 +88,6 @@ function runEnd(run: RegExp, text: string, pos: number, end: number): number {
 /** End of the run of gen-value chars (outside quotes) in `text[pos, end)`. */
 export function genValueEnd(text: string, pos: number, end: number): number {
   return runEnd(GEN_VALUE_RUN, text, pos, end);
-}
-
-/** End of the run of `word` chars (§25.1, Call-ID) in `text[pos, end)`. */
-export function wordEnd(text: string, pos: number, end: number): number {
-  return runEnd(WORD_RUN, text, pos, end);
 }
 
 /** True if `code` (a byte or char code) is in the class `flag`. */
