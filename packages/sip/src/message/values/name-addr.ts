@@ -392,7 +392,8 @@ export function parseNameAddrList(fields: HeaderField[], header: string): NameAd
 
 /** Parses Contact: `*` or a list of contacts with expires/q (§20.10, §10.2.2). */
 export function parseContact(fields: HeaderField[]): ContactHeader {
-  if (fields.length === 1 && unfold(fields[0]!.raw).trim() === '*') return { wildcard: true, contacts: [] };
+  if (fields.length === 1 && fields[0]!.raw.charCodeAt(0) === 0x2a && unfold(fields[0]!.raw).trim() === '*')
+    return { wildcard: true, contacts: [] };
   const values = parseNameAddrList(fields, 'Contact');
   const contacts: ContactValue[] = [];
   for (const value of values) {
