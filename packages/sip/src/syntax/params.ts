@@ -32,11 +32,12 @@ export class Params {
   }
 
   /**
-   * Params over `text[start, end)`, which {@link scanPlainParams} accepted: the entries are
-   * cut out on first use (a Via's branch is read by its parser; its other parameters rarely).
+   * Params (of this class) over `text[start, end)`, which their reader checked
+   * ({@link scanPlainParams}, the SIP URI parser): the entries are cut out on first use (a
+   * Via's branch is read by its parser; its other parameters rarely).
    */
-  static lazy(text: string, start: number, end: number): Params {
-    const params = new Params();
+  static lazy<T extends Params>(this: new () => T, text: string, start: number, end: number): T {
+    const params = new this();
     if (start < end) {
       params.#entries = undefined;
       params.#text = text;
@@ -49,7 +50,7 @@ export class Params {
   /** Entries in wire order. */
   get entries(): ParamEntry[] {
     if (this.#entries !== undefined) return this.#entries;
-    const entries = plainEntries(this.#text!, this.#start, this.#end)!;
+    const entries = splitEntries(this.#text!, this.#start, this.#end);
     this.#entries = entries;
     this.#text = undefined;
     return entries;
@@ -206,7 +207,23 @@ export function skipSwsAt(text: string, pos: number): number {
 function paramName(text: string, start: number, end: number): string {
   return internedAt(text, start, end, COMMON_PARAM_NAMES);
 }
-const COMMON_PARAM_NAMES = ['tag', 'branch', 'rport', 'received', 'lr', 'transport', 'expires', 'q', 'maddr', 'user'];
+// Header parameters, then URI parameters (both kinds are cut out by the same code).
+const COMMON_PARAM_NAMES = [
+  'tag',
+  'branch',
+  'rport',
+  'received',
+  'lr',
+  'transport',
+  'expires',
+  'q',
+  'maddr',
+  'user',
+  'ttl',
+  'method',
+  'ob',
+  'gr',
+];
 
 /**
  * The fast form of {@link parseParams} for `text[pos, end)` written the common way:
@@ -217,6 +234,24 @@ const COMMON_PARAM_NAMES = ['tag', 'branch', 'rport', 'received', 'lr', 'transpo
 export function parsePlainParams(text: string, pos: number, end: number): Params | undefined {
   const entries = plainEntries(text, pos, end);
   return entries === undefined ? undefined : new Params(entries);
+}
+
+/**
+ * The entries of `;name[=value]...` in `text[start, end)` that its reader already checked
+ * (header or URI parameters: neither names nor values hold ";" or "=").
+ */
+function splitEntries(text: string, start: number, end: number): ParamEntry[] {
+  const entries: ParamEntry[] = [];
+  let at = start + 1;
+  while (at <= end) {
+    let stop = text.indexOf(';', at);
+    if (stop < 0 || stop > end) stop = end;
+    const eq = text.indexOf('=', at);
+    if (eq >= 0 && eq < stop) entries.push({ name: paramName(text, at, eq), value: text.slice(eq + 1, stop) });
+    else entries.push({ name: paramName(text, at, stop), value: null });
+    at = stop + 1;
+  }
+  return entries;
 }
 
 function plainEntries(text: string, pos: number, end: number): ParamEntry[] | undefined {

@@ -21,7 +21,7 @@ import {
   HEADER_CHARS,
 } from './escape.ts';
 import { hostKind, hostKindAt, scanHostAt, type HostKind } from './host.ts';
-import { CHAR_CLASS, internedAt } from '../syntax/charset.ts';
+import { CHAR_CLASS } from '../syntax/charset.ts';
 
 /**
  * URI parameters: names compare after unescaping and lower-casing (`;%6C%72` is `;lr`),
@@ -222,13 +222,6 @@ function escapedRun(text: string, pos: number, end: number, allowed: number): nu
   return at;
 }
 
-/** Interned names of the URI parameters the stack reads, so parsing them allocates nothing. */
-const COMMON_URI_PARAMS = ['transport', 'lr', 'user', 'maddr', 'ttl', 'method', 'ob', 'gr'];
-
-function uriParamName(text: string, start: number, end: number): string {
-  return internedAt(text, start, end, COMMON_URI_PARAMS);
-}
-
 /** The error for a URI that is `text[uriStart, end)` (in place inside a header value, or the whole of `text`). */
 function uriFailure(detail: string, text: string, uriStart: number, end: number): SipParseError {
   return badUri(detail, uriStart === 0 && end === text.length ? text : text.slice(uriStart, end));
@@ -298,28 +291,26 @@ export function parseSipUriBody(
     if (value > 65535) throw uriFailure('port out of range', text, uriStart, end);
     port = value;
   }
-  const params: ParamEntry[] = [];
+  // Checked here, cut into entries on first use (UriParams.lazy).
+  const paramsStart = pos;
   while (pos < end && text.charCodeAt(pos) === 0x3b) {
     pos++;
     // pname = 1*paramchar, pvalue = 1*paramchar; "=" is not a paramchar, so each run must end
     // exactly at the next delimiter ("=" after the name, ";" or "?" or the end after each).
     const nameEnd = escapedRun(text, pos, end, PARAM_CHARS);
     if (nameEnd <= pos) throw uriFailure('bad URI parameter', text, uriStart, end);
-    const name = uriParamName(text, pos, nameEnd);
-    let value: string | null = null;
     let stop = nameEnd;
     if (text.charCodeAt(nameEnd) === 0x3d) {
       stop = escapedRun(text, nameEnd + 1, end, PARAM_CHARS);
       if (stop <= nameEnd + 1) throw uriFailure('bad URI parameter', text, uriStart, end);
-      value = text.slice(nameEnd + 1, stop);
     }
     if (stop < end) {
       const c = text.charCodeAt(stop);
       if (c !== 0x3b && c !== 0x3f) throw uriFailure('bad URI parameter', text, uriStart, end);
     }
-    params.push({ name, value });
     pos = stop;
   }
+  const params = UriParams.lazy(text, paramsStart, pos);
   const headers: UriHeader[] = [];
   if (pos < end) {
     if (text.charCodeAt(pos) !== 0x3f) throw uriFailure('unexpected character', text, uriStart, end);
@@ -334,5 +325,5 @@ export function parseSipUriBody(
       headers.push({ name, value });
     }
   }
-  return new SipUri({ scheme, user, password, host, port, params: new UriParams(params), headers });
+  return new SipUri({ scheme, user, password, host, port, params, headers });
 }
