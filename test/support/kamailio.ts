@@ -173,7 +173,10 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
   const file = join(dir, 'kamailio.cfg');
   writeFileSync(file, config(options, dir, ports));
   if (options.checkConfig) execFileSync(KAMAILIO, ['-c', '-f', file], { stdio: 'ignore', timeout: 20_000 });
-  const child = startChild(KAMAILIO, ['-DD', '-E', '-m', '64', '-M', '8', '-f', file, '-Y', join(dir, 'run')]);
+  // Its own process group: Kamailio forks workers, which must not outlive a SIGKILLed main process.
+  const child = startChild(KAMAILIO, ['-DD', '-E', '-m', '64', '-M', '8', '-f', file, '-Y', join(dir, 'run')], {
+    detached: true,
+  });
   const kamcmd = async (...args: string[]) =>
     (await run(KAMCMD, ['-s', `unix:${dir}/ctl.sock`, ...args], { timeout: 5000 })).stdout;
   const stop = async () => {

@@ -18,14 +18,33 @@ export interface Child {
   stop(graceMs?: number): Promise<number | NodeJS.Signals>;
   /** kill -9. */
   kill(): Promise<number | NodeJS.Signals>;
+  /** True when it leads a process group (started `detached`), which stop and kill signal whole. */
+  group: boolean;
 }
 
 const running = new Set<Child>();
 
-/** Starts a child; its output is collected (and echoed when TALKBUS_TEST_VERBOSE is set). */
+/**
+ * Sends `signal` to the child, or to its whole process group when it leads one (started with
+ * `detached: true`): a daemon's forked workers then go with it instead of outliving it, holding
+ * its output pipes open and this process alive (Kamailio under load, SIGKILLed after the grace).
+ */
+function signalChild(pid: number, group: boolean, signal: NodeJS.Signals): void {
+  try {
+    process.kill(group ? -pid : pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Starts a child; its output is collected (and echoed when TALKBUS_TEST_VERBOSE is set). With
+ * `detached: true` it leads a process group, and stopping it stops the group.
+ */
 export function startChild(command: string, args: string[], options: SpawnOptions = {}): Child {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  const group = options.detached === true;
   let buffer = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -45,11 +64,16 @@ export function startChild(command: string, args: string[], options: SpawnOption
     });
   });
   let gone = false;
-  void exited.then(() => (gone = true));
+  void exited.then(() => {
+    gone = true;
+    // Whatever the leader left behind in its group goes too.
+    if (group) signalChild(handle.pid, true, 'SIGKILL');
+  });
 
   const handle: Child = {
     process: child,
     pid: child.pid,
+    group,
     output: () => buffer,
     exited,
     waitFor(pattern, timeoutMs) {
@@ -85,16 +109,16 @@ export function startChild(command: string, args: string[], options: SpawnOption
     },
     async stop(graceMs = 5000) {
       if (gone) return exited;
-      process.kill(handle.pid, 'SIGTERM');
+      signalChild(handle.pid, group, 'SIGTERM');
       const timer = setTimeout(() => {
-        if (!gone) process.kill(handle.pid, 'SIGKILL');
+        if (!gone) signalChild(handle.pid, group, 'SIGKILL');
       }, graceMs);
       const code = await exited;
       clearTimeout(timer);
       return code;
     },
     async kill() {
-      if (!gone) process.kill(handle.pid, 'SIGKILL');
+      if (!gone) signalChild(handle.pid, group, 'SIGKILL');
       return exited;
     },
   };
@@ -108,11 +132,5 @@ export async function stopAllChildren(): Promise<void> {
 }
 
 process.once('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const child of running) signalChild(child.pid, child.group, 'SIGKILL');
 });
