@@ -15,11 +15,11 @@ const SESSION_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'UPDATE', 'IN
 
 /** Whether a message belongs to the session's user agent. */
 export function isSessionMessage(message: SipMessage): boolean {
-  const method = 'method' in message ? message.method : message.cseq?.method;
+  const method = message.kind === 'request' ? message.method : message.cseq?.method;
   if (!method) return false;
   if (SESSION_METHODS.has(method)) return true;
   // NOTIFYs of a REFER subscription (RFC 3515) are ours; reg-event NOTIFYs (RFC 3680) are not.
-  if (method === 'NOTIFY') return 'method' in message ? /^refer\b/i.test(message.event?.value ?? '') : true;
+  if (method === 'NOTIFY') return message.kind === 'request' ? /^refer\b/i.test(message.event?.value ?? '') : true;
   return false;
 }
 
