@@ -24,6 +24,7 @@ import { MediaSession, type NegotiatedMedia } from '@talkbus/sdp';
 import { createMediaService } from '@talkbus/service-media';
 import { SipTransportLayer, SipUserAgent } from '@talkbus/sip';
 import { baresipAvailable, startBaresip, type Baresip } from './baresip.ts';
+import { requirePeer } from '../support/peers.ts';
 
 /** Amplitude of a frequency over the middle of a recording (the call's edges are left out). */
 function amplitudeIn(pcm: Int16Array, frequency: number): number {
@@ -47,7 +48,8 @@ function streamOf(media: NegotiatedMedia): MediaStreamParams {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('baresip interop', { skip: baresipAvailable() ? false : 'baresip is not installed' }, () => {
+requirePeer(baresipAvailable(), 'baresip');
+describe('baresip interop', () => {
   let broker: ServiceBroker;
   let dataDir: string;
   let transport: SipTransportLayer;

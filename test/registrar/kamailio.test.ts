@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { stopAllChildren } from '../support/process.ts';
 import { kamailioAvailable, startKamailio, type Kamailio } from './kamailio.ts';
 import { startRegistrarNode, type RegistrarNode } from './support.ts';
+import { requirePeer } from '../support/peers.ts';
 
-describe('registrar-client ↔ Kamailio', { skip: kamailioAvailable ? false : 'kamailio not installed' }, () => {
+requirePeer(kamailioAvailable, 'Kamailio');
+describe('registrar-client ↔ Kamailio', () => {
   let kamailio: Kamailio;
   let node: RegistrarNode;
   before(async () => {

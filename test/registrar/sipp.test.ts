@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import { stopAllChildren } from '../support/process.ts';
 import { sippAvailable, startSipp } from './sipp.ts';
 import { startRegistrarNode, type RegistrarNode } from './support.ts';
+import { requirePeer } from '../support/peers.ts';
 
-describe('registrar-client ↔ SIPp', { skip: sippAvailable ? false : 'sipp is not installed' }, () => {
+requirePeer(sippAvailable, 'SIPp (sip-tester)');
+describe('registrar-client ↔ SIPp', () => {
   let node: RegistrarNode;
   let counter = 0;
   before(async () => {

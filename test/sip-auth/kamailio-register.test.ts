@@ -10,6 +10,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { DigestClient, parseMessage, serializeMessage, SipRequest, type SipResponse } from '@talkbus/sip';
 import { kamailioAvailable, startKamailio, type Kamailio } from '../support/kamailio.ts';
 import { stopAllChildren } from '../support/process.ts';
+import { requirePeer } from '../support/peers.ts';
 
 const HOST = '127.0.0.1';
 
@@ -109,60 +110,53 @@ async function ready(socket: Socket, registrar: Kamailio, localPort: number): Pr
 
 const available = kamailioAvailable(['auth_db']);
 
-describe(
-  'DigestClient against Kamailio (REGISTER over UDP)',
-  { skip: available ? false : 'kamailio not installed' },
-  () => {
-    const cleanup: Array<() => Promise<void> | void> = [];
-    after(async () => {
-      for (const step of cleanup.reverse()) await step();
-      await stopAllChildren();
+requirePeer(available, 'Kamailio');
+describe('DigestClient against Kamailio (REGISTER over UDP)', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  after(async () => {
+    for (const step of cleanup.reverse()) await step();
+    await stopAllChildren();
+  });
+
+  for (const algorithm of ['MD5', 'SHA-256']) {
+    test(`${algorithm}: 401 answered, 200 OK; wrong password ends in AUTH_REJECTED`, { timeout: 30_000 }, async () => {
+      const registrar = await startRegistrar(algorithm);
+      cleanup.push(() => registrar.stop());
+      const socket = createSocket('udp4');
+      cleanup.push(() => {
+        socket.close();
+      });
+      await new Promise<void>((resolve) => socket.bind(0, HOST, resolve));
+      const localPort = socket.address().port;
+      await ready(socket, registrar, localPort);
+
+      const client = new DigestClient({ credentials: { username: 'alice', password: 'wonderland', realm: HOST } });
+      const first = register(localPort, registrar.port);
+      const challenge = await transact(socket, registrar.port, first);
+      assert.equal(challenge.status, 401);
+      assert.match(challenge.headers.get('WWW-Authenticate') ?? '', new RegExp(`algorithm=${algorithm}`));
+      const retry = client.handleChallenge(first, challenge);
+      assert.ok(retry.ok, retry.ok ? '' : retry.error.message);
+      const answer = await transact(socket, registrar.port, newBranch(retry.request, localPort));
+      assert.equal(answer.status, 200, `${answer.status} ${answer.reason}`);
+      assert.equal(answer.contact.contacts.length, 1);
+
+      // Refresh, authorized up front from the cache (nc=2): no new challenge.
+      const refresh = register(localPort, registrar.port);
+      refresh.headers.set('Call-ID', first.callId!);
+      refresh.headers.set('From', first.headers.get('From')!);
+      refresh.headers.set('CSeq', '3 REGISTER');
+      const refreshed = await transact(socket, registrar.port, client.authorize(refresh));
+      assert.equal(refreshed.status, 200, `${refreshed.status} ${refreshed.reason}`);
+
+      const wrong = new DigestClient({ credentials: { username: 'alice', password: 'not it' } });
+      const attempt = register(localPort, registrar.port);
+      const retryWrong = wrong.handleChallenge(attempt, await transact(socket, registrar.port, attempt));
+      assert.ok(retryWrong.ok);
+      const again = await transact(socket, registrar.port, newBranch(retryWrong.request, localPort));
+      assert.equal(again.status, 401);
+      const verdict = wrong.handleChallenge(retryWrong.request, again);
+      assert.equal(verdict.ok ? 'retried' : verdict.error.code, 'AUTH_REJECTED');
     });
-
-    for (const algorithm of ['MD5', 'SHA-256']) {
-      test(
-        `${algorithm}: 401 answered, 200 OK; wrong password ends in AUTH_REJECTED`,
-        { timeout: 30_000 },
-        async () => {
-          const registrar = await startRegistrar(algorithm);
-          cleanup.push(() => registrar.stop());
-          const socket = createSocket('udp4');
-          cleanup.push(() => {
-            socket.close();
-          });
-          await new Promise<void>((resolve) => socket.bind(0, HOST, resolve));
-          const localPort = socket.address().port;
-          await ready(socket, registrar, localPort);
-
-          const client = new DigestClient({ credentials: { username: 'alice', password: 'wonderland', realm: HOST } });
-          const first = register(localPort, registrar.port);
-          const challenge = await transact(socket, registrar.port, first);
-          assert.equal(challenge.status, 401);
-          assert.match(challenge.headers.get('WWW-Authenticate') ?? '', new RegExp(`algorithm=${algorithm}`));
-          const retry = client.handleChallenge(first, challenge);
-          assert.ok(retry.ok, retry.ok ? '' : retry.error.message);
-          const answer = await transact(socket, registrar.port, newBranch(retry.request, localPort));
-          assert.equal(answer.status, 200, `${answer.status} ${answer.reason}`);
-          assert.equal(answer.contact.contacts.length, 1);
-
-          // Refresh, authorized up front from the cache (nc=2): no new challenge.
-          const refresh = register(localPort, registrar.port);
-          refresh.headers.set('Call-ID', first.callId!);
-          refresh.headers.set('From', first.headers.get('From')!);
-          refresh.headers.set('CSeq', '3 REGISTER');
-          const refreshed = await transact(socket, registrar.port, client.authorize(refresh));
-          assert.equal(refreshed.status, 200, `${refreshed.status} ${refreshed.reason}`);
-
-          const wrong = new DigestClient({ credentials: { username: 'alice', password: 'not it' } });
-          const attempt = register(localPort, registrar.port);
-          const retryWrong = wrong.handleChallenge(attempt, await transact(socket, registrar.port, attempt));
-          assert.ok(retryWrong.ok);
-          const again = await transact(socket, registrar.port, newBranch(retryWrong.request, localPort));
-          assert.equal(again.status, 401);
-          const verdict = wrong.handleChallenge(retryWrong.request, again);
-          assert.equal(verdict.ok ? 'retried' : verdict.error.code, 'AUTH_REJECTED');
-        },
-      );
-    }
-  },
-);
+  }
+});

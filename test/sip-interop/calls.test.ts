@@ -16,6 +16,7 @@ import {
   waitForBound,
   type Family,
 } from './support.ts';
+import { requirePeer } from '../support/peers.ts';
 
 const MATRIX: Array<[Family, 'udp' | 'tcp']> = [
   [4, 'udp'],
@@ -24,7 +25,8 @@ const MATRIX: Array<[Family, 'udp' | 'tcp']> = [
   [6, 'tcp'],
 ];
 
-describe('SIPp interop: INVITE / 200 / ACK / BYE', { skip: hasSipp() ? false : 'sipp is not installed' }, () => {
+requirePeer(hasSipp(), 'SIPp (sip-tester)');
+describe('SIPp interop: INVITE / 200 / ACK / BYE', () => {
   for (const [family, protocol] of MATRIX) {
     it(`SIPp UAC → talkbus UAS over ${protocol} on IPv${family}`, async () => {
       const talkbus = await startTalkbus(family);

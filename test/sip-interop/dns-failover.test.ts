@@ -34,6 +34,7 @@ import {
 import { dnsmasqPath, startDnsmasq, type Dnsmasq } from '../support/dnsmasq.ts';
 import { freePort } from '../support/ports.ts';
 import { hasSipp, RecordingTransport, runSipp, sippFailure, waitForBound } from './support.ts';
+import { requirePeer } from '../support/peers.ts';
 
 /** T1 for this file: Timer F (64*T1) against the dead UDP target is then 1.28 s. */
 const T1 = 20;
@@ -71,7 +72,8 @@ const brief = (targets: ServerTarget[]) => targets.map((t) => `${t.protocol} ${t
 const sipUri = (text: string) => parseUri(text) as SipUri;
 const since = (started: number) => Math.round(performance.now() - started);
 
-describe('RFC 3263 against dnsmasq (real DNS)', { skip: dnsmasqPath() ? false : 'dnsmasq is not installed' }, () => {
+requirePeer(dnsmasqPath() !== undefined && hasSipp(), 'dnsmasq or SIPp');
+describe('RFC 3263 against dnsmasq (real DNS)', () => {
   let dnsmasq: Dnsmasq;
   let dns: DnsResolver;
   /** Loopback ports where nothing listens (the dead first targets), and SIPp's ports. */
@@ -179,63 +181,59 @@ describe('RFC 3263 against dnsmasq (real DNS)', { skip: dnsmasqPath() ? false : 
     });
   });
 
-  describe(
-    'failover to the next SRV target (RFC 3263 §4.3)',
-    { skip: hasSipp() ? false : 'sipp is not installed' },
-    () => {
-      for (const protocol of ['udp', 'tcp'] as const) {
-        const failure = protocol === 'udp' ? 'Timer F' : 'connection refused';
-        it(`OPTIONS sip:service@${protocol}.example.test: dead first target (${failure}), SIPp second answers 200`, async () => {
-          const sippPort = protocol === 'udp' ? ports.sippUdp : ports.sippTcp;
-          const deadPort = protocol === 'udp' ? ports.deadUdp : ports.deadTcp;
-          const sipp = await runSipp({
-            scenario: 'uas-options.xml',
-            family: 4,
-            protocol,
-            port: sippPort,
-            timeoutSeconds: 10,
-          });
-          const talkbus = await startUa(dns);
-          try {
-            await waitForBound(sipp, 4, protocol);
-            const started = performance.now();
-            const response = await talkbus.ua.request(`sip:service@${protocol}.example.test`, { method: 'OPTIONS' });
-            const elapsed = since(started);
-            assert.equal(response.status, 200, `${response.status} ${response.reason}`);
-            const code = await sipp.result;
-            assert.equal(code, 0, sippFailure(sipp, code));
-
-            const sent = talkbus.log.requestsSent.filter((r) => r.method === 'OPTIONS');
-            const toDead = sent.filter((r) => r.destination === `${protocol} 127.0.0.1:${deadPort}`);
-            const toSipp = sent.filter((r) => r.destination === `${protocol} 127.0.0.1:${sippPort}`);
-            assert.equal(toDead.length + toSipp.length, sent.length, JSON.stringify(sent));
-            assert.equal(toSipp.length, 1);
-            assert.ok(toDead.length >= 1);
-            assert.equal(sent[0]!.destination, toDead[0]!.destination, 'the priority-10 target is tried first');
-            // A new transaction: new branch, CSeq + 1 — the 200 echoes it.
-            assert.equal(new Set(toDead.map((r) => r.branch)).size, 1);
-            assert.notEqual(toSipp[0]!.branch, toDead[0]!.branch);
-            assert.equal(toSipp[0]!.cseq, toDead[0]!.cseq! + 1);
-            assert.equal(response.cseq?.seq, toSipp[0]!.cseq);
-            if (protocol === 'udp') {
-              // Nothing answers (the UA's unconnected UDP socket is told of no ICMP port-unreachable),
-              // so the attempt ends by Timer F = 64*T1, after retransmissions at T1, 2T1, 4T1 … (§17.1.2.2).
-              assert.ok(toDead.length >= 4, `retransmitted to the dead target: ${toDead.length}`);
-              assert.ok(elapsed >= TIMER_F && elapsed < TIMER_F + 2000, `took ${elapsed} ms (Timer F ${TIMER_F} ms)`);
-            } else {
-              // Refused at connect: a transport error, no timer, no retransmission.
-              assert.equal(toDead.length, 1);
-              assert.ok(elapsed < TIMER_F, `took ${elapsed} ms`);
-            }
-            if (process.env.TALKBUS_TEST_VERBOSE) console.log(`${protocol} failover answered in ${elapsed} ms`);
-          } finally {
-            await talkbus.stop();
-            await sipp.child.stop(1000);
-          }
+  describe('failover to the next SRV target (RFC 3263 §4.3)', () => {
+    for (const protocol of ['udp', 'tcp'] as const) {
+      const failure = protocol === 'udp' ? 'Timer F' : 'connection refused';
+      it(`OPTIONS sip:service@${protocol}.example.test: dead first target (${failure}), SIPp second answers 200`, async () => {
+        const sippPort = protocol === 'udp' ? ports.sippUdp : ports.sippTcp;
+        const deadPort = protocol === 'udp' ? ports.deadUdp : ports.deadTcp;
+        const sipp = await runSipp({
+          scenario: 'uas-options.xml',
+          family: 4,
+          protocol,
+          port: sippPort,
+          timeoutSeconds: 10,
         });
-      }
-    },
-  );
+        const talkbus = await startUa(dns);
+        try {
+          await waitForBound(sipp, 4, protocol);
+          const started = performance.now();
+          const response = await talkbus.ua.request(`sip:service@${protocol}.example.test`, { method: 'OPTIONS' });
+          const elapsed = since(started);
+          assert.equal(response.status, 200, `${response.status} ${response.reason}`);
+          const code = await sipp.result;
+          assert.equal(code, 0, sippFailure(sipp, code));
+
+          const sent = talkbus.log.requestsSent.filter((r) => r.method === 'OPTIONS');
+          const toDead = sent.filter((r) => r.destination === `${protocol} 127.0.0.1:${deadPort}`);
+          const toSipp = sent.filter((r) => r.destination === `${protocol} 127.0.0.1:${sippPort}`);
+          assert.equal(toDead.length + toSipp.length, sent.length, JSON.stringify(sent));
+          assert.equal(toSipp.length, 1);
+          assert.ok(toDead.length >= 1);
+          assert.equal(sent[0]!.destination, toDead[0]!.destination, 'the priority-10 target is tried first');
+          // A new transaction: new branch, CSeq + 1 — the 200 echoes it.
+          assert.equal(new Set(toDead.map((r) => r.branch)).size, 1);
+          assert.notEqual(toSipp[0]!.branch, toDead[0]!.branch);
+          assert.equal(toSipp[0]!.cseq, toDead[0]!.cseq! + 1);
+          assert.equal(response.cseq?.seq, toSipp[0]!.cseq);
+          if (protocol === 'udp') {
+            // Nothing answers (the UA's unconnected UDP socket is told of no ICMP port-unreachable),
+            // so the attempt ends by Timer F = 64*T1, after retransmissions at T1, 2T1, 4T1 … (§17.1.2.2).
+            assert.ok(toDead.length >= 4, `retransmitted to the dead target: ${toDead.length}`);
+            assert.ok(elapsed >= TIMER_F && elapsed < TIMER_F + 2000, `took ${elapsed} ms (Timer F ${TIMER_F} ms)`);
+          } else {
+            // Refused at connect: a transport error, no timer, no retransmission.
+            assert.equal(toDead.length, 1);
+            assert.ok(elapsed < TIMER_F, `took ${elapsed} ms`);
+          }
+          if (process.env.TALKBUS_TEST_VERBOSE) console.log(`${protocol} failover answered in ${elapsed} ms`);
+        } finally {
+          await talkbus.stop();
+          await sipp.child.stop(1000);
+        }
+      });
+    }
+  });
 
   describe('no records: a quick local failure (RFC 3263 §4.3: 503)', () => {
     it('NXDOMAIN and NODATA: RESOLVE_FAILED "no records" from locateServers', async () => {

@@ -8,10 +8,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DestroyInfo, Dialog, SipResponse } from '@talkbus/sip';
 import { hasSipp, runSipp, sippFailure, startTalkbus, talkbusSdp, uriHost, waitForBound } from './support.ts';
+import { requirePeer } from '../support/peers.ts';
 
 const PROTOCOLS = ['udp', 'tcp'] as const;
 
-describe('SIPp interop: PRACK / 100rel (RFC 3262)', { skip: hasSipp() ? false : 'sipp is not installed' }, () => {
+requirePeer(hasSipp(), 'SIPp (sip-tester)');
+describe('SIPp interop: PRACK / 100rel (RFC 3262)', () => {
   for (const protocol of PROTOCOLS) {
     it(`SIPp UAC requires 100rel → talkbus sends a reliable 183, answers the PRACK, then 200 (${protocol})`, async () => {
       const talkbus = await startTalkbus(4);

@@ -10,10 +10,12 @@ import path from 'node:path';
 import { freePort } from '../support/ports.ts';
 import { hasSipp, startSipp } from '../support/sipp.ts';
 import { autoAnswer, startLayer, type TestLayer } from './support.ts';
+import { requirePeer } from '../support/peers.ts';
 
 const scenario = path.join(import.meta.dirname, 'options-uac.xml');
 
-describe('SIPp interop (OPTIONS → 200)', { skip: hasSipp() ? false : 'sipp is not installed' }, () => {
+requirePeer(hasSipp(), 'SIPp (sip-tester)');
+describe('SIPp interop (OPTIONS → 200)', () => {
   let server: TestLayer;
   before(async () => {
     server = await startLayer(['udp', 'tcp'], '127.0.0.1', { onePort: true });

@@ -5,19 +5,11 @@
  * (port 0) stops what flows.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { call } from '@talkbus/contracts';
-import { RtpPeer, pcmuStream, startMedia, waitFor, type MediaHarness } from './test-support.ts';
+import { RtpPeer, pcmuStream, startMedia, waitFor, type MediaHarness, requireFfmpeg } from './test-support.ts';
 
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+requireFfmpeg();
 
 let harness: MediaHarness;
 before(async () => {
@@ -25,7 +17,7 @@ before(async () => {
 });
 after(() => harness.dispose());
 
-test('video added to an audio-only endpoint by update, then removed', { skip: !hasFfmpeg && 'no ffmpeg' }, async () => {
+test('video added to an audio-only endpoint by update, then removed', async () => {
   const audioPeer = await new RtpPeer().bind();
   const videoPeer = await new RtpPeer().bind();
   try {

@@ -2,6 +2,7 @@
  * Test support for the media service: a real embedded broker with the service on real mediasoup
  * workers, UDP peers on 127.0.0.1 that the test owns, RTP helpers, bounded waits.
  */
+import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -191,4 +192,16 @@ export async function connectedEndpoint(
 ): Promise<MediaEndpointInfo> {
   await call(broker, 'media.endpoint.create', { sessionId, account: 'alice' });
   return call(broker, 'media.endpoint.update', { sessionId, streams: [pcmuStream(peer, overrides)] });
+}
+
+/**
+ * Fails the test file at load when ffmpeg (the virtual video input) is missing: `npm run setup`
+ * installs it, and a skipped test checks nothing.
+ */
+export function requireFfmpeg(): void {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore', timeout: 5000 });
+  } catch (error) {
+    throw new Error('ffmpeg is not installed; `npm run setup` installs it', { cause: error });
+  }
 }

@@ -5,19 +5,11 @@
  * process is gone after `none` and after the endpoint closes.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { call, type MediaStreamParams } from '@talkbus/contracts';
-import { RtpPeer, startMedia, waitFor, type MediaHarness } from './test-support.ts';
+import { RtpPeer, startMedia, waitFor, type MediaHarness, requireFfmpeg } from './test-support.ts';
 
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+requireFfmpeg();
 
 let harness: MediaHarness;
 before(async () => {
@@ -79,7 +71,7 @@ function nalUnits(payload: Buffer): { type: number; forbidden: number; profileId
   return units;
 }
 
-describe('virtual video input (ffmpeg test pattern)', { skip: hasFfmpeg ? false : 'ffmpeg is not installed' }, () => {
+describe('virtual video input (ffmpeg test pattern)', () => {
   test('VP8 on the peer’s payload type, starting on a 320×240 key frame; endpoint close stops ffmpeg', async () => {
     const peer = await new RtpPeer().bind();
     try {
