@@ -234,16 +234,17 @@ export class SipHeaders implements Iterable<HeaderField> {
 
   /**
    * The parsed value of a single-valued header (From, CSeq, ...), computed once by `parse` from
-   * its first field and cached like {@link parsed}; undefined when the header is absent.
+   * its first field and cached like {@link parsed} (under `cacheKey`, default `key`); undefined
+   * when the header is absent.
    */
-  parsedFirst<T>(key: string, parse: (field: HeaderField) => T): T | undefined {
-    const at = this.cacheIndex(key);
+  parsedFirst<T>(key: string, parse: (field: HeaderField) => T, cacheKey = key): T | undefined {
+    const at = this.cacheIndex(cacheKey);
     if (at >= 0) return this.cache![at] as T;
     const fields = this.fields;
     for (let i = 0; i < fields.length; i++) {
       if (fields[i]!.key !== key) continue;
       const value = parse(fields[i]!);
-      this.remember(key, value);
+      this.remember(cacheKey, value);
       return value;
     }
     return undefined;
@@ -257,17 +258,7 @@ export class SipHeaders implements Iterable<HeaderField> {
    */
   parsedTop<T>(key: string, topKey: string, parse: (field: HeaderField) => T): T | undefined {
     const all = this.cacheIndex(key);
-    if (all >= 0) return (this.cache![all] as T[])[0];
-    const top = this.cacheIndex(topKey);
-    if (top >= 0) return this.cache![top] as T;
-    const fields = this.fields;
-    for (let i = 0; i < fields.length; i++) {
-      if (fields[i]!.key !== key) continue;
-      const value = parse(fields[i]!);
-      this.remember(topKey, value);
-      return value;
-    }
-    return undefined;
+    return all >= 0 ? (this.cache![all] as T[])[0] : this.parsedFirst(key, parse, topKey);
   }
 
   /**

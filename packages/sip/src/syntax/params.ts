@@ -226,17 +226,6 @@ const COMMON_PARAM_NAMES = [
 ];
 
 /**
- * The fast form of {@link parseParams} for `text[pos, end)` written the common way:
- * `;name[=value]` repeated, with no whitespace and no quoted values. Returns undefined for
- * anything else (the caller then parses the value with the full grammar, which also makes the
- * error); for the text it accepts, the result is the one parseParams gives.
- */
-export function parsePlainParams(text: string, pos: number, end: number): Params | undefined {
-  const entries = plainEntries(text, pos, end);
-  return entries === undefined ? undefined : new Params(entries);
-}
-
-/**
  * The entries of `;name[=value]...` in `text[start, end)` that its reader already checked
  * (header or URI parameters: neither names nor values hold ";" or "=").
  */
@@ -254,27 +243,6 @@ function splitEntries(text: string, start: number, end: number): ParamEntry[] {
   return entries;
 }
 
-function plainEntries(text: string, pos: number, end: number): ParamEntry[] | undefined {
-  const entries: ParamEntry[] = [];
-  let at = pos;
-  while (at < end) {
-    if (text.charCodeAt(at) !== 0x3b) return undefined;
-    const nameStart = ++at;
-    at = tokenEnd(text, at, end);
-    if (at === nameStart) return undefined;
-    const name = paramName(text, nameStart, at);
-    let value: string | null = null;
-    if (at < end && text.charCodeAt(at) === 0x3d) {
-      const valueStart = ++at;
-      at = genValueEnd(text, at, end);
-      if (at === valueStart) return undefined;
-      value = text.slice(valueStart, at);
-    }
-    entries.push({ name, value });
-  }
-  return entries;
-}
-
 function tokenEnd(text: string, pos: number, end: number): number {
   let at = pos;
   while (at < end) {
@@ -286,8 +254,9 @@ function tokenEnd(text: string, pos: number, end: number): number {
 }
 
 /**
- * Checks `text[pos, end)` as plain params (the syntax {@link parsePlainParams} accepts) without
- * building them, and picks out the values of `names` (lower-case; compared case-insensitively,
+ * Checks `text[pos, end)` as plain params — `;name[=value]` repeated, token names, gen-value
+ * values, no whitespace and no quotes (anything else goes to {@link parseParams}, the full
+ * grammar, which also makes the error) — without building them, and picks out the values of `names` (lower-case; compared case-insensitively,
  * the first of each name counts): `found[i]` is the value of `names[i]`, null for a flag,
  * undefined when absent. Returns false when the text is not plain params. With
  * {@link Params.lazy}, a reader gets the values it needs and the list for later.

@@ -101,7 +101,15 @@ function parseCommonVia(text: string, start: number, end: number, inPlace: boole
     port = value;
   }
   if (pos < end && text.charCodeAt(pos) !== 0x3b) return undefined;
-  if (!inPlace) return finishVia('SIP', '2.0', transport, host, port, parseParams(new ValueScanner(text, 'Via', pos)));
+  if (!inPlace)
+    return checkedVia(
+      'SIP',
+      '2.0',
+      transport,
+      host,
+      port,
+      pickViaParams(parseParams(new ValueScanner(text, 'Via', pos))),
+    );
   // In place, the parameters the Via reads are picked out while the list is checked; the list
   // itself is cut into entries only if someone asks (Params.lazy).
   if (!scanPlainParams(text, pos, end, VIA_PARAMS, FOUND)) return undefined;
@@ -143,18 +151,11 @@ export function parseViaValue(text: string): Via {
     scanner.skipSws();
     port = readPort(scanner);
   }
-  return finishVia(protocolName, protocolVersion, transport, host, port, parseParams(scanner));
+  return checkedVia(protocolName, protocolVersion, transport, host, port, pickViaParams(parseParams(scanner)));
 }
 
-/** Picks the values of {@link VIA_PARAMS} out of parsed parameters into {@link FOUND}, then builds the Via. */
-function finishVia(
-  protocolName: string,
-  protocolVersion: string,
-  transport: string,
-  host: string,
-  port: number | undefined,
-  params: Params,
-): Via {
+/** Picks the values of {@link VIA_PARAMS} out of parameters parsed by the full grammar into {@link FOUND}. */
+function pickViaParams(params: Params): Params {
   for (let i = 0; i < FOUND.length; i++) FOUND[i] = undefined;
   // One pass over the parameters; like Params.get, the first of each name counts.
   const entries = params.entries;
@@ -164,7 +165,7 @@ function finishVia(
     const which = entry.name.length <= 8 ? VIA_PARAMS.indexOf(asciiLower(entry.name)) : -1;
     if (which >= 0 && FOUND[which] === undefined) FOUND[which] = wireValue(entry.value);
   }
-  return checkedVia(protocolName, protocolVersion, transport, host, port, params);
+  return params;
 }
 
 /** The values in {@link FOUND} checked (§18.2.1, RFC 3581), and the Via built. */
