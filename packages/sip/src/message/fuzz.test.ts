@@ -19,21 +19,10 @@ import { validateMessage } from './validate.ts';
 import { parseMultipart } from './multipart.ts';
 import { createResponse } from './response.ts';
 import type { SipMessage } from './message.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 const CASES = Number(process.env['SIP_FUZZ_CASES'] ?? 100_000);
 const SEED = 0x5eed4475;
-
-/** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [
   '\r\n',
@@ -150,7 +139,7 @@ function exercise(message: SipMessage): void {
 
 describe('fuzzing (seeded, bounded)', () => {
   it(`${CASES} mutated torture messages only ever yield messages or SipParseError`, () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const corpus = fixtureNames().map(fixture);
     let parsed = 0;
     let rejected = 0;

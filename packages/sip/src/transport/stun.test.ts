@@ -19,6 +19,7 @@ import {
   isStunPacket,
   parseStunMessage,
 } from './stun.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 const TRANSACTION_ID = hex('b7e7a701 bc34d686 fa87dfae');
@@ -53,18 +54,6 @@ function rejects(data: Buffer, code: string): void {
     (error: unknown) => error instanceof StunParseError && error.code === code,
     `expected ${code}`,
   );
-}
-
-/** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('STUN codec: RFC 5769 test vectors', () => {
@@ -231,7 +220,7 @@ describe('STUN codec: malformed input', () => {
   });
 
   it('seeded mutations of valid messages: a message or a StunParseError, nothing else', () => {
-    const next = random(0x5747);
+    const next = seededRandom(0x5747);
     const vectors = [
       RFC5769_REQUEST,
       RFC5769_IPV4,
