@@ -1,16 +1,17 @@
 /**
- * Time for the media service: pacing of Node-made RTP, RTP timeout checks, worker restarts.
- * Logic takes a {@link Clock}; the system clock is the default.
+ * Time for the services (STYLE §5): media's RTP pacing, timeout checks and worker restarts,
+ * the recorder's 20 ms writing tick. Logic takes a {@link Clock}; the system clock is the
+ * default, and tests pass a simulated one.
  */
 
-/** What the media service needs of time. `now` is in ms, monotonic. */
+/** What a service needs of time. `now` is in ms, monotonic. */
 export interface Clock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-/** The process clock (`performance.now`, real timers). */
+/** The process clock (`performance.now`, real timers that do not keep the process alive). */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout: (callback, ms) => {

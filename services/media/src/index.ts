@@ -19,8 +19,15 @@ import {
   mediaWebRtcActions,
   type MediaOutput,
 } from '@talkbus/contracts';
-import { actionsFrom, emit, type Handlers, type ServiceContext, type ServiceFactory } from '@talkbus/runtime';
-import { systemClock, type Clock } from './clock.ts';
+import {
+  actionsFrom,
+  emit,
+  systemClock,
+  type Clock,
+  type Handlers,
+  type ServiceContext,
+  type ServiceFactory,
+} from '@talkbus/runtime';
 import { AudioDevices } from './devices.ts';
 import type { Endpoint } from './endpoint.ts';
 import { fileSource, silenceSource, steadyTone, toneSource } from './local-audio.ts';

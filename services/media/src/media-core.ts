@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, TalkbusError, type EventMap, type MediaTone } from '@talkbus/contracts';
 import { G711Mixer, tonePlan, type TelephoneEventReport, type ToneRegion, type ToneType } from '@talkbus/rtp';
-import { Pacer, type Clock } from './clock.ts';
+import { Pacer, type Clock } from '@talkbus/runtime';
 import { AudioDevices } from './devices.ts';
 import { Endpoint } from './endpoint.ts';
 import { FRAME_SAMPLES, toneSource } from './local-audio.ts';

@@ -23,7 +23,7 @@ import {
   type MediaTapDirection,
   type MediaTapInfo,
 } from '@talkbus/contracts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@talkbus/runtime';
 import type { Endpoint } from './endpoint.ts';
 import type { MediaCore } from './media-core.ts';
 import { DTMF_CARRIER_MIME } from './router-codecs.ts';

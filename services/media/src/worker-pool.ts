@@ -8,7 +8,7 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { onUnroutedPacket, type UnroutedPacket } from './worker-log.ts';
 import { profileName, routerCodecs, type PayloadProfile } from './router-codecs.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@talkbus/runtime';
 
 /** One worker of the pool. */
 export interface WorkerSlot {

@@ -19,8 +19,15 @@ import {
   type RecordingKind,
   type RecordingResult,
 } from '@talkbus/contracts';
-import { actionsFrom, emit, type Handlers, type ServiceContext, type ServiceFactory } from '@talkbus/runtime';
-import { systemClock, type Clock } from './clock.ts';
+import {
+  actionsFrom,
+  emit,
+  systemClock,
+  type Clock,
+  type Handlers,
+  type ServiceContext,
+  type ServiceFactory,
+} from '@talkbus/runtime';
 import { mediaLink } from './media-link.ts';
 import { defaultName, prepareFile, resolveRecordingPath } from './paths.ts';
 import { recordingKey, RecorderCore } from './recorder-core.ts';

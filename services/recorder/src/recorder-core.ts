@@ -20,7 +20,7 @@ import {
 } from '@talkbus/contracts';
 import { AudioRecording, AudioSource, lawOfMime } from './audio-recording.ts';
 import type { TrackStats } from './audio-track.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@talkbus/runtime';
 import type { MediaLink } from './media-link.ts';
 import { VideoRecording, type VideoContext } from './video-recording.ts';
 
