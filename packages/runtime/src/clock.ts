@@ -4,23 +4,10 @@
  * default, and tests pass a simulated one.
  */
 
-/** What a service needs of time. `now` is in ms, monotonic. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+// The SIP stack's clock serves the services too: `now` in monotonic ms, unref'd timers.
+import { systemClock, type Clock, type TimerHandle } from '@talkbus/sip';
 
-/** The process clock (`performance.now`, real timers that do not keep the process alive). */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => {
-    const timer = setTimeout(callback, ms);
-    timer.unref?.();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export { systemClock, type Clock, type TimerHandle };
 
 /**
  * Calls `tick` every `intervalMs` on average: each wake-up is scheduled from the start time, not
@@ -32,7 +19,7 @@ export class Pacer {
   readonly #intervalMs: number;
   readonly #tick: () => void;
   readonly #maxCatchUp: number;
-  #timer: unknown;
+  #timer: TimerHandle | undefined;
   #next = 0;
   #running = false;
 
@@ -69,6 +56,6 @@ export class Pacer {
 
   stop(): void {
     this.#running = false;
-    this.#clock.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
   }
 }

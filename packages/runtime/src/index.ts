@@ -14,7 +14,7 @@ export {
 export { createBroker, startNode, stopOnSignals, NodeStartError, type TalkbusNode } from './node.ts';
 export { actionsFrom, emit, type Handlers, type ServiceContext, type ServiceFactory } from './service.ts';
 export { TalkbusRegenerator } from './regenerator.ts';
-export { Pacer, systemClock, type Clock } from './clock.ts';
+export { Pacer, systemClock, type Clock, type TimerHandle } from './clock.ts';
 export {
   SipEndpoint,
   SipStack,

@@ -24,6 +24,7 @@ import {
   emit,
   systemClock,
   type Clock,
+  type TimerHandle,
   type Handlers,
   type ServiceContext,
   type ServiceFactory,
@@ -56,7 +57,7 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
   let logger: Logger | undefined;
   let stopLog: (() => void) | undefined;
   let taps: TapManager | undefined;
-  const ringTimers = new Map<string, unknown>();
+  const ringTimers = new Map<string, TimerHandle>();
 
   function started(): MediaCore {
     if (!core || broker?.stopping) throw new TalkbusError(ErrorCode.SHUTTING_DOWN, 'The media service is not running');
@@ -249,7 +250,8 @@ export function createMediaService(context: MediaServiceContext): ServiceSchema 
       const source = started().tone(params.tone, params.region);
       const endpoints = params.sessionId ? [started().get(params.sessionId)] : [...started().endpoints.values()];
       for (const endpoint of endpoints) endpoint.outputTone = source;
-      clock.clearTimeout(ringTimers.get(key));
+      const ring = ringTimers.get(key);
+      if (ring !== undefined) clock.clearTimeout(ring);
       if (params.durationMs !== undefined) {
         ringTimers.set(
           key,

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, TalkbusError, type EventMap, type MediaTone } from '@talkbus/contracts';
 import { G711Mixer, tonePlan, type TelephoneEventReport, type ToneRegion, type ToneType } from '@talkbus/rtp';
-import { Pacer, type Clock } from '@talkbus/runtime';
+import { Pacer, type Clock, type TimerHandle } from '@talkbus/runtime';
 import { AudioDevices } from './devices.ts';
 import { Endpoint } from './endpoint.ts';
 import { FRAME_SAMPLES, toneSource } from './local-audio.ts';
@@ -56,7 +56,7 @@ export class MediaCore {
   readonly #log: (level: 'warn' | 'error', message: string) => void;
   readonly #ports: PortAllocator;
   readonly #pacer: Pacer;
-  #checkTimer: unknown;
+  #checkTimer: TimerHandle | undefined;
   #mixCounter = 0;
 
   constructor(
@@ -91,7 +91,7 @@ export class MediaCore {
   /** Closes every endpoint and worker; every port, timer and file is released. */
   async stop(): Promise<void> {
     this.#pacer.stop();
-    this.#clock.clearTimeout(this.#checkTimer);
+    if (this.#checkTimer !== undefined) this.#clock.clearTimeout(this.#checkTimer);
     this.mixes.clear();
     await Promise.allSettled([...this.endpoints.values()].map((endpoint) => this.close(endpoint.sessionId)));
     this.pool.close();

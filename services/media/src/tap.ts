@@ -23,7 +23,7 @@ import {
   type MediaTapDirection,
   type MediaTapInfo,
 } from '@talkbus/contracts';
-import type { Clock } from '@talkbus/runtime';
+import type { Clock, TimerHandle } from '@talkbus/runtime';
 import type { Endpoint } from './endpoint.ts';
 import type { MediaCore } from './media-core.ts';
 import { DTMF_CARRIER_MIME } from './router-codecs.ts';
@@ -142,7 +142,7 @@ export class TapManager {
   readonly #clock: Clock;
   readonly #publish: Publish;
   readonly #log: (level: 'warn' | 'error', message: string) => void;
-  #timer: unknown;
+  #timer: TimerHandle | undefined;
   #stopped = false;
 
   constructor(
@@ -234,7 +234,7 @@ export class TapManager {
   /** Closes every tap (service stopping). */
   stop(): void {
     this.#stopped = true;
-    this.#clock.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     for (const sessionId of new Set([...this.taps.values()].map((tap) => tap.endpoint.sessionId)))
       this.closeSession(sessionId, 'shutdown');
   }

@@ -8,7 +8,7 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { onUnroutedPacket, type UnroutedPacket } from './worker-log.ts';
 import { profileName, routerCodecs, type PayloadProfile } from './router-codecs.ts';
-import type { Clock } from '@talkbus/runtime';
+import type { Clock, TimerHandle } from '@talkbus/runtime';
 
 /** One worker of the pool. */
 export interface WorkerSlot {
@@ -44,7 +44,7 @@ export class WorkerPool {
   readonly slots: WorkerSlot[] = [];
   readonly #options: WorkerPoolOptions;
   #closed = false;
-  readonly #timers = new Set<unknown>();
+  readonly #timers = new Set<TimerHandle>();
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;

@@ -20,7 +20,7 @@ import {
 } from '@talkbus/contracts';
 import { AudioRecording, AudioSource, lawOfMime } from './audio-recording.ts';
 import type { TrackStats } from './audio-track.ts';
-import type { Clock } from '@talkbus/runtime';
+import type { Clock, TimerHandle } from '@talkbus/runtime';
 import type { MediaLink } from './media-link.ts';
 import { VideoRecording, type VideoContext } from './video-recording.ts';
 
@@ -62,7 +62,7 @@ export class RecorderCore {
   readonly #video: VideoContext;
   readonly #publish: Publish;
   readonly #tickMs: number;
-  #timer: unknown;
+  #timer: TimerHandle | undefined;
   #closed = false;
 
   constructor(options: { clock: Clock; video: VideoContext; publish: Publish; tickMs: number }) {
@@ -347,7 +347,7 @@ export class RecorderCore {
   /** Stops every recording (service stopping); bounded by the video stop waits. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#clock.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     await Promise.allSettled([...this.#entries.keys()].map((key) => this.stop(key, 'shutdown')));
   }
 }
