@@ -3,9 +3,10 @@
  * byte index over the Buffer (STYLE.md §6; pjsip's `pjsip_find_msg` frames the same way).
  * Values stay raw strings; only Content-Length is read here, because framing needs it.
  */
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isAscii } from 'node:buffer';
 import { SipErrorCode, SipParseError } from '../errors.ts';
 import { CHAR_CLASS, TOKEN } from '../syntax/charset.ts';
+import { decodeUtf8 } from '../syntax/utf8.ts';
 import { headerKey, KNOWN_HEADERS, knownHeaderStartingAt } from './header-names.ts';
 import { SipHeaders, type HeaderField, type WireField } from './headers.ts';
 import { parseStartLine, type StartLine } from './start-line.ts';
@@ -277,14 +278,16 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       if (key !== 'content-length') continue;
     }
     let raw = text.slice(valueStart, valueEnd);
-    let inPlace = !folded;
+    // The text a reader can scan the value in (see WireField.text): the section, for a value on
+    // one line of ASCII.
+    let valueText = folded ? undefined : text;
+    let at = valueStart;
     // Where the section has high bytes, the next one is looked up as values pass it, so an
     // ASCII value costs a compare (a binary body past the section costs nothing).
     if (nextHigh < valueStart) nextHigh = nextHighByte(buf, base, text, valueStart);
     if (nextHigh < valueEnd) {
-      inPlace = false;
-      const bytes = buf.subarray(base + valueStart, base + valueEnd);
-      if (!isUtf8(bytes)) {
+      const decoded = decodeUtf8(buf, base + valueStart, base + valueEnd);
+      if (decoded === undefined) {
         error ??= new SipParseError(SipErrorCode.InvalidUtf8, `${name} is not UTF-8`, {
           status: 400,
           reasonPhrase: 'Bad Request (invalid UTF-8)',
@@ -292,20 +295,15 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
         });
         continue;
       }
-      raw = bytes.toString('utf8');
+      raw = decoded;
+      // A UTF-8 value on one line is its own text; the serializer encodes such a line afresh.
+      valueText = folded ? undefined : raw;
+      at = 0;
+      canonical = false;
     }
     const field: WireField = canonical
-      ? {
-          name,
-          key,
-          raw,
-          source: buf,
-          start: base + nameStart,
-          end: base + pos,
-          text: inPlace ? text : undefined,
-          at: valueStart,
-        }
-      : { name, key, raw, source: undefined, start: 0, end: 0, text: inPlace ? text : undefined, at: valueStart };
+      ? { name, key, raw, source: buf, start: base + nameStart, end: base + pos, text: valueText, at }
+      : { name, key, raw, source: undefined, start: 0, end: 0, text: valueText, at };
     fields.push(field);
     if (key === 'content-length') {
       if (contentLength !== undefined || framingError !== undefined) {

@@ -9,7 +9,7 @@
  */
 import { SipErrorCode, SipParseError } from '../errors.ts';
 import { ALPHANUM, CHAR_CLASS, internedAt, SIP_METHODS as METHODS, TOKEN } from '../syntax/charset.ts';
-import { isUtf8 } from 'node:buffer';
+import { decodeUtf8 } from '../syntax/utf8.ts';
 
 /** A parsed Request-Line. */
 export interface RequestLine {
@@ -86,6 +86,10 @@ export function parseStartLine(buf: Buffer, start: number, end: number, text?: s
   if (startsWithVersion(line)) return parseStatusLine(buf, start, line, length);
   return parseRequestLine(line, length);
 }
+
+/** Reason-Phrase chars (TEXT, §25.1) as latin1 codes: HTAB, SP and up, ASCII only / bytes of UTF-8 too. */
+const ASCII_TEXT_RUN = /[\t\x20-\x7f]*/y;
+const TEXT_RUN = /[\t\x20-\xff]*/y;
 
 /** A run of visible ASCII (%x21-7E), the chars of a Request-URI on the wire. */
 const VISIBLE_RUN = /[\x21-\x7e]+/y;
@@ -167,21 +171,23 @@ function parseStatusLine(buf: Buffer, start: number, text: string, length: numbe
     throw startLineError(SipErrorCode.InvalidStatusCode, 'Status-Code is not three digits in 100..699', false);
   }
   const status = d0 * 100 + d1 * 10 + d2;
-  // Reason-Phrase may be empty (RFC 4475 §3.1.1.13 noreason) and UTF-8 (§3.1.1.12 unreason).
+  // Reason-Phrase may be empty (RFC 4475 §3.1.1.13 noreason) and UTF-8 (§3.1.1.12 unreason):
+  // TEXT with HTAB, no other control character. Runs of allowed chars end at the line's CR or LF.
   let reason = '';
-  if (after + 1 < length) {
-    let ascii = true;
-    for (let i = after + 1; i < length; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) ascii = false;
-      else if (c < 0x20 && c !== 0x09)
-        throw startLineError(SipErrorCode.InvalidStartLine, 'control character in Reason-Phrase', false);
-    }
-    if (ascii) reason = text.slice(after + 1, length);
+  const from = after + 1;
+  if (from < length) {
+    ASCII_TEXT_RUN.lastIndex = from;
+    ASCII_TEXT_RUN.test(text);
+    let stop = ASCII_TEXT_RUN.lastIndex;
+    if (stop >= length) reason = text.slice(from, length);
     else {
-      const bytes = buf.subarray(start + after + 1, start + length);
-      if (!isUtf8(bytes)) throw new SipParseError(SipErrorCode.InvalidUtf8, 'Reason-Phrase is not UTF-8');
-      reason = bytes.toString('utf8');
+      TEXT_RUN.lastIndex = stop;
+      TEXT_RUN.test(text);
+      stop = TEXT_RUN.lastIndex;
+      if (stop < length) throw startLineError(SipErrorCode.InvalidStartLine, 'control character in Reason-Phrase', false);
+      const decoded = decodeUtf8(buf, start + from, start + length);
+      if (decoded === undefined) throw new SipParseError(SipErrorCode.InvalidUtf8, 'Reason-Phrase is not UTF-8');
+      reason = decoded;
     }
   }
   return { kind: 'response', status, reason, version };

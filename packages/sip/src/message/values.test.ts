@@ -268,4 +268,42 @@ describe('lazy reads (bench/sip-parser: a reader pays only for what it reads)', 
     // "?" outside <> is refused (RFC 4475 §3.1.2.13), as by the full grammar.
     invalid(() => request('Contact: sip:c@a.example?Subject=x\r\n').contact, 'Contact');
   });
+
+  it('quoted parameter values and UTF-8 values are read in place, as the full grammar reads them', () => {
+    // RFC 4475 §3.1.1.2 intmeth: a From whose parameter is a quoted UTF-8 string.
+    const values = [
+      '"Алиса" <sip:alice@a.example>;p="работающий";tag=t1',
+      '<sip:alice@a.example>;p="a;b=c \\"q\\"";tag="quoted tag";x',
+      'Bob <sip:bob@b.example>;tag=t2;note="\t"',
+    ];
+    for (const value of values) {
+      const message = request(`From: ${value}\r\nVia: SIP/2.0/UDP h.example;branch=z9hG4bK1;n="a;b"\r\n`);
+      const full = parseNameAddr(value, 'From');
+      assert.equal(message.from!.displayName, full.displayName, value);
+      assert.equal(message.from!.tag, full.params.get('tag'), value);
+      assert.deepEqual(message.from!.params.entries, full.params.entries, value);
+      assert.equal(message.from!.uri.toString(), full.uri.toString(), value);
+      assert.equal(message.topVia!.branch, 'z9hG4bK1');
+      assert.deepEqual(message.topVia!.params.entries, parseViaValue('SIP/2.0/UDP h.example;branch=z9hG4bK1;n="a;b"').params.entries);
+    }
+    assert.equal(parseNameAddr(values[1]!, 'From').params.get('tag'), 'quoted tag');
+    // Unterminated or broken quoted values still give the full grammar's error.
+    invalid(() => request('From: <sip:a@a.example>;p="open;tag=1\r\n').from, 'From');
+    invalid(() => request('From: <sip:a@a.example>;p="a"b;tag=1\r\n').from, 'From');
+  });
+
+  it('a UTF-8 Reason-Phrase is decoded; control characters and bad UTF-8 are refused', () => {
+    const reason = '= 2**3 * 5**2 но сто девяносто девять - простое';
+    const ok = parseMessage(`SIP/2.0 200 ${reason}\r\nContent-Length: 0\r\n\r\n`);
+    assert.equal(ok.kind === 'response' && ok.reason, reason);
+    assert.throws(() => parseMessage(Buffer.from('SIP/2.0 200 O\x01K\r\n\r\n', 'latin1')), SipParseError);
+    assert.throws(() => parseMessage(Buffer.from('SIP/2.0 200 \xd0\xbd\x01\r\n\r\n', 'latin1')), SipParseError);
+    assert.throws(
+      () => parseMessage(Buffer.from('SIP/2.0 200 \xc0\xafbad\r\n\r\n', 'latin1')),
+      (e: unknown) => e instanceof SipParseError && e.code === 'INVALID_UTF8',
+    );
+    // U+FFFD itself is valid UTF-8.
+    const replacement = parseMessage('SIP/2.0 200 \uFFFD\r\n\r\n');
+    assert.equal(replacement.kind === 'response' && replacement.reason, '\uFFFD');
+  });
 });

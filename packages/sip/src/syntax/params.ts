@@ -227,7 +227,7 @@ const COMMON_PARAM_NAMES = [
 
 /**
  * The entries of `;name[=value]...` in `text[start, end)` that its reader already checked
- * (header or URI parameters: neither names nor values hold ";" or "=").
+ * (header or URI parameters: names never hold ";" or "=", values only inside quotes).
  */
 function splitEntries(text: string, start: number, end: number): ParamEntry[] {
   const entries: ParamEntry[] = [];
@@ -236,11 +236,44 @@ function splitEntries(text: string, start: number, end: number): ParamEntry[] {
     let stop = text.indexOf(';', at);
     if (stop < 0 || stop > end) stop = end;
     const eq = text.indexOf('=', at);
-    if (eq >= 0 && eq < stop) entries.push({ name: paramName(text, at, eq), value: text.slice(eq + 1, stop) });
-    else entries.push({ name: paramName(text, at, stop), value: null });
+    if (eq >= 0 && eq < stop) {
+      // A quoted value may hold ";": the entry ends after its closing quote.
+      if (text.charCodeAt(eq + 1) === DQUOTE) {
+        const close = quotedEnd(text, eq + 1, end);
+        stop = close < 0 ? end : close;
+      }
+      entries.push({ name: paramName(text, at, eq), value: text.slice(eq + 1, stop) });
+    } else entries.push({ name: paramName(text, at, stop), value: null });
     at = stop + 1;
   }
   return entries;
+}
+
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * End (just past the closing quote) of the quoted-string opening at `text[pos]`, read the way
+ * the full grammar reads one on a single line (`ValueScanner.quotedRaw`): qdtext is HTAB, SP
+ * and visible chars but the quote and backslash, or non-ASCII; a quoted-pair escapes anything
+ * but CR, LF and non-ASCII. -1 when there is no such string before `end`, or it holds a line
+ * break (the full grammar handles folds).
+ */
+function quotedEnd(text: string, pos: number, end: number): number {
+  let at = pos + 1;
+  while (at < end) {
+    const c = text.charCodeAt(at);
+    if (c === DQUOTE) return at + 1;
+    if (c === BACKSLASH) {
+      const next = text.charCodeAt(at + 1);
+      if (at + 1 >= end || next === 0x0a || next === 0x0d || next > 0x7f) return -1;
+      at += 2;
+      continue;
+    }
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return -1;
+    at++;
+  }
+  return -1;
 }
 
 function tokenEnd(text: string, pos: number, end: number): number {
@@ -255,9 +288,10 @@ function tokenEnd(text: string, pos: number, end: number): number {
 
 /**
  * Checks `text[pos, end)` as plain params — `;name[=value]` repeated, token names, gen-value
- * values, no whitespace and no quotes (anything else goes to {@link parseParams}, the full
- * grammar, which also makes the error) — without building them, and picks out the values of `names` (lower-case; compared case-insensitively,
- * the first of each name counts): `found[i]` is the value of `names[i]`, null for a flag,
+ * or one-line quoted-string values, no whitespace around ";" and "=" (anything else goes to
+ * {@link parseParams}, the full grammar, which also makes the error) — without building them,
+ * and picks out the values of `names` (lower-case; compared case-insensitively, the first of
+ * each name counts): `found[i]` is the value of `names[i]` (unquoted), null for a flag,
  * undefined when absent. Returns false when the text is not plain params. With
  * {@link Params.lazy}, a reader gets the values it needs and the list for later.
  */
@@ -279,9 +313,15 @@ export function scanPlainParams(
     let value: string | null = null;
     if (at < end && text.charCodeAt(at) === 0x3d) {
       const valueStart = ++at;
-      at = genValueEnd(text, at, end);
-      if (at === valueStart) return false;
-      if (which >= 0 && found[which] === undefined) value = text.slice(valueStart, at);
+      if (text.charCodeAt(at) === DQUOTE) {
+        at = quotedEnd(text, at, end);
+        if (at < 0) return false;
+        if (which >= 0 && found[which] === undefined) value = unquote(text.slice(valueStart, at));
+      } else {
+        at = genValueEnd(text, at, end);
+        if (at === valueStart) return false;
+        if (which >= 0 && found[which] === undefined) value = text.slice(valueStart, at);
+      }
     }
     if (which >= 0 && found[which] === undefined) found[which] = value;
   }

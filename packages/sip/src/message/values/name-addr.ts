@@ -275,8 +275,9 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
     return inPlaceValue(undefined, text, start, stop, end, header);
   }
   if (first === 0x22) {
-    // quoted-string of visible ASCII and SP, quoted-pairs allowed (RFC 4475 §3.1.1.2 escapes
-    // BEL, NUL and DEL): its unescaped inner text is the display name.
+    // quoted-string of visible chars and SP (UTF-8 in a value read from its own decoded text),
+    // quoted-pairs allowed (RFC 4475 §3.1.1.2 escapes BEL, NUL and DEL): its unescaped inner
+    // text is the display name.
     pos++;
     let escaped = false;
     while (pos < end) {
@@ -289,7 +290,7 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
         pos += 2;
         continue;
       }
-      if (c < 0x20 || c >= 0x7f) return undefined;
+      if (c < 0x20 || c === 0x7f) return undefined;
       pos++;
     }
     if (pos >= end) return undefined;
