@@ -301,9 +301,7 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       at = 0;
       canonical = false;
     }
-    const field: WireField = canonical
-      ? { name, key, raw, source: buf, start: base + nameStart, end: base + pos, text: valueText, at }
-      : { name, key, raw, source: undefined, start: 0, end: 0, text: valueText, at };
+    const field: WireField = { name, key, raw, text: valueText, at, canonical };
     fields.push(field);
     if (key === 'content-length') {
       if (contentLength !== undefined || framingError !== undefined) {

@@ -21,27 +21,23 @@ export interface HeaderField {
 }
 
 /**
- * A field as the parser made it from a line in canonical form (`Name: value CRLF`, one SP after
- * the colon, nothing after the value): `source[start, end)` holds exactly the bytes the
- * serializer would write for it, so serializing copies them instead of re-encoding
- * (`serializeMessage`). Fields built by code, or from other spellings, have no `source`.
+ * A field as the parser made it, with where its value lies in the text it was read from. A
+ * line in canonical form (`Name: value CRLF`, one SP after the colon, nothing after the value)
+ * is `text[at - name.length - 2, at + raw.length + 2)` exactly, so serializing copies it
+ * instead of re-encoding (`serializeMessage`). Fields built by code have neither.
  */
 export interface WireField extends HeaderField {
-  /** The datagram or stream section the line was read from. */
-  readonly source?: Buffer | undefined;
-  /** Offset of the line in `source`. */
-  readonly start?: number;
-  /** Offset just past its CRLF. */
-  readonly end?: number;
   /**
    * A text in which `raw` is exactly `text[at, at + raw.length)`, when the value is on one
    * line: the decoded header section for an ASCII value, `raw` itself (at 0) for a UTF-8 one.
    * The hot readers scan it in place, because V8 reads a char of a flat string about twice as
-   * fast as one of a slice such as `raw`. Only a field with a `source` is in its section.
+   * fast as one of a slice such as `raw`.
    */
   readonly text?: string | undefined;
   /** Offset of the value in `text`. */
   readonly at?: number;
+  /** The line is in canonical form in `text` (an ASCII section), so it can be copied out as is. */
+  readonly canonical?: boolean;
 }
 
 /** The section text to read `field`'s value from in place, or undefined (see {@link WireField.text}). */

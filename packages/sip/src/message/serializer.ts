@@ -60,7 +60,7 @@ export function serializeMessage(message: SipMessage, options?: SerializeOptions
   let runEnd = 0;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
-    const text = field.source === undefined ? undefined : field.text;
+    const text = field.canonical === true ? field.text : undefined;
     let line: string | undefined;
     if (field.key === 'content-length') {
       if (wroteLength) continue;

@@ -8,7 +8,7 @@
  * lwsstart, trws) show the extra or trailing whitespace a receiver must not guess around.
  */
 import { SipErrorCode, SipParseError } from '../errors.ts';
-import { ALPHANUM, CHAR_CLASS, internedAt, SIP_METHODS as METHODS, TOKEN } from '../syntax/charset.ts';
+import { ALPHANUM, CHAR_CLASS, hasWordAt, internedAt, SIP_METHODS as METHODS, TOKEN } from '../syntax/charset.ts';
 import { decodeUtf8 } from '../syntax/utf8.ts';
 
 /** A parsed Request-Line. */
@@ -51,7 +51,7 @@ function startLineError(code: SipParseError['code'], detail: string, isRequest: 
 
 /** Checks `SIP/1*DIGIT.1*DIGIT` (case-insensitive, §7.1) and that it is 2.0; `text[start, end)`. */
 function checkVersion(text: string, start: number, end: number, isRequest: boolean): string {
-  if (end - start === 7 && text.startsWith(SIP_VERSION, start)) return SIP_VERSION;
+  if (end - start === 7 && hasWordAt(text, start, SIP_VERSION)) return SIP_VERSION;
   const version = text.slice(start, end);
   if (version.length === 7 && version.toUpperCase() === SIP_VERSION) return version;
   if (!/^SIP\/\d{1,3}\.\d{1,3}$/i.test(version))
@@ -137,7 +137,7 @@ function parseRequestLine(text: string, length: number): RequestLine {
   const uriEnd = pos++;
   // The version runs to the end of the line; any further SP means LWS inside the Request-URI
   // or trailing whitespace (RFC 4475 §3.1.2.8, §3.1.2.10).
-  if (length - pos !== 7 || !text.startsWith(SIP_VERSION, pos)) {
+  if (length - pos !== 7 || !hasWordAt(text, pos, SIP_VERSION)) {
     for (let i = pos; i < length; i++) {
       const c = text.charCodeAt(i);
       if (c === 0x20 || c === 0x09)
