@@ -183,7 +183,6 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     }
     let valueStart = nameEnd + 2;
     let valueEnd = valueStart;
-    let folded = false;
     let canonical = false;
     // The common line first: a name, ": ", a value from a visible char to a visible char, CRLF,
     // and no fold after it. It takes one indexOf and a few compares.
@@ -236,7 +235,6 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
         const next = text.charCodeAt(lf + 1);
         if (lf < length - 1 && (next === 0x20 || next === 0x09)) {
           pos = lf + 1;
-          folded = true;
           continue;
         }
         valueEnd = lf;
@@ -278,9 +276,8 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       if (key !== 'content-length') continue;
     }
     let raw = text.slice(valueStart, valueEnd);
-    // The text a reader can scan the value in (see WireField.text): the section, for a value on
-    // one line of ASCII.
-    let valueText = folded ? undefined : text;
+    // The text a reader scans the value in (see WireField.text): the section, for ASCII.
+    let valueText = text;
     let at = valueStart;
     // Where the section has high bytes, the next one is looked up as values pass it, so an
     // ASCII value costs a compare (a binary body past the section costs nothing).
@@ -296,8 +293,8 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
         continue;
       }
       raw = decoded;
-      // A UTF-8 value on one line is its own text; the serializer encodes such a line afresh.
-      valueText = folded ? undefined : raw;
+      // A UTF-8 value is its own text; the serializer encodes such a line afresh.
+      valueText = raw;
       at = 0;
       canonical = false;
     }

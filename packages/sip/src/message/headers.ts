@@ -3,7 +3,9 @@
  * only when a typed accessor asks (SIP.js `src/core/messages/parser.ts` does the same), and the
  * parsed result is cached per header until that header changes.
  */
-import { splitList } from '../syntax/scanner.ts';
+import { splitList, unfold } from '../syntax/scanner.ts';
+
+export { unfold };
 import { canonicalName, headerKey, isListHeader } from './header-names.ts';
 
 /** One header field line (possibly folded over several wire lines). */
@@ -28,10 +30,11 @@ export interface HeaderField {
  */
 export interface WireField extends HeaderField {
   /**
-   * A text in which `raw` is exactly `text[at, at + raw.length)`, when the value is on one
-   * line: the decoded header section for an ASCII value, `raw` itself (at 0) for a UTF-8 one.
-   * The hot readers scan it in place, because V8 reads a char of a flat string about twice as
-   * fast as one of a slice such as `raw`.
+   * A text in which `raw` is exactly `text[at, at + raw.length)`: the decoded header section
+   * for an ASCII value, `raw` itself (at 0) for a UTF-8 one. The readers scan it in place
+   * (see {@link valueSpan}), because V8 reads a char of a flat string about twice as fast as
+   * one of a slice such as `raw`, and a folded value needs no unfolded copy: the grammars take
+   * CRLF + whitespace as the SWS it stands for (§7.3.1).
    */
   readonly text?: string | undefined;
   /** Offset of the value in `text`. */
@@ -40,16 +43,31 @@ export interface WireField extends HeaderField {
   readonly canonical?: boolean;
 }
 
+/** Where a header value can be read: `text[start, end)`, folds included (the readers take them as SWS). */
+export interface ValueSpan {
+  /** The text the value lies in. */
+  readonly text: string;
+  /** Offset of the value. */
+  readonly start: number;
+  /** Offset just past it. */
+  readonly end: number;
+}
+
+/** `field`'s value in place (see {@link WireField.text}) or, for a field built by code, its unfolded raw text. */
+export function valueSpan(field: HeaderField): ValueSpan {
+  const text = (field as WireField).text;
+  if (text === undefined) {
+    const value = unfold(field.raw);
+    return { text: value, start: 0, end: value.length };
+  }
+  const start = (field as WireField).at!;
+  return { text, start, end: start + field.raw.length };
+}
+
 /** The section text to read `field`'s value from in place, or undefined (see {@link WireField.text}). */
 export function inPlaceText(field: HeaderField): string | undefined {
   return (field as WireField).text;
 }
-
-/** Removes the line breaks of folded lines, keeping the whitespace that follows them (§7.3.1). */
-export function unfold(raw: string): string {
-  return raw.indexOf('\n') < 0 ? raw : raw.replace(LINE_BREAK, '');
-}
-const LINE_BREAK = /\r?\n/g;
 
 /** An ordered, case-insensitive header list with a per-header cache of parsed values. */
 export class SipHeaders implements Iterable<HeaderField> {

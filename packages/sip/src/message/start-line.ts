@@ -184,7 +184,8 @@ function parseStatusLine(buf: Buffer, start: number, text: string, length: numbe
       TEXT_RUN.lastIndex = stop;
       TEXT_RUN.test(text);
       stop = TEXT_RUN.lastIndex;
-      if (stop < length) throw startLineError(SipErrorCode.InvalidStartLine, 'control character in Reason-Phrase', false);
+      if (stop < length)
+        throw startLineError(SipErrorCode.InvalidStartLine, 'control character in Reason-Phrase', false);
       const decoded = decodeUtf8(buf, start + from, start + length);
       if (decoded === undefined) throw new SipParseError(SipErrorCode.InvalidUtf8, 'Reason-Phrase is not UTF-8');
       reason = decoded;

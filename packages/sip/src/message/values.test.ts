@@ -284,7 +284,10 @@ describe('lazy reads (bench/sip-parser: a reader pays only for what it reads)', 
       assert.deepEqual(message.from!.params.entries, full.params.entries, value);
       assert.equal(message.from!.uri.toString(), full.uri.toString(), value);
       assert.equal(message.topVia!.branch, 'z9hG4bK1');
-      assert.deepEqual(message.topVia!.params.entries, parseViaValue('SIP/2.0/UDP h.example;branch=z9hG4bK1;n="a;b"').params.entries);
+      assert.deepEqual(
+        message.topVia!.params.entries,
+        parseViaValue('SIP/2.0/UDP h.example;branch=z9hG4bK1;n="a;b"').params.entries,
+      );
     }
     assert.equal(parseNameAddr(values[1]!, 'From').params.get('tag'), 'quoted tag');
     // Unterminated or broken quoted values still give the full grammar's error.

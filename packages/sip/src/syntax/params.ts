@@ -5,7 +5,7 @@
  * writes back exactly what came in.
  */
 import { CHAR_CLASS, GEN_VALUE, genValueEnd, internedAt, TOKEN } from './charset.ts';
-import { quote, unquote, type ValueScanner } from './scanner.ts';
+import { quote, unfold, unquote, type ValueScanner } from './scanner.ts';
 
 /** One `name[=value]` entry; `value` is the wire form (quotes kept), `null` for a flag. */
 export interface ParamEntry {
@@ -193,14 +193,15 @@ function isGenValueChar(c: number): boolean {
   return c < 256 && (CHAR_CLASS[c]! & GEN_VALUE) !== 0;
 }
 
-/** Offset of the first char at or after `pos` that is not SWS (SP, HTAB, CR, LF). */
-export function skipSwsAt(text: string, pos: number): number {
+/** Offset of the first char in `text[pos, end)` that is not SWS (SP, HTAB, CR, LF), or `end`. */
+export function skipSwsAt(text: string, pos: number, end: number): number {
   let at = pos;
-  for (;;) {
+  while (at < end) {
     const c = text.charCodeAt(at);
     if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return at;
     at++;
   }
+  return end;
 }
 
 /** The parameter name at `text[start, end)`, as an interned string when it is a common one (no allocation). */
@@ -350,38 +351,35 @@ function nameIndex(text: string, start: number, end: number, names: readonly str
 export function parseParams(scanner: ValueScanner): Params {
   const entries: ParamEntry[] = [];
   const text = scanner.text;
-  const length = text.length;
+  const end = scanner.end;
   let pos = scanner.pos;
   for (;;) {
-    pos = skipSwsAt(text, pos);
-    if (pos >= length) break;
+    pos = skipSwsAt(text, pos, end);
+    if (pos >= end) break;
     if (text.charCodeAt(pos) !== 0x3b) {
       scanner.pos = pos;
       throw scanner.fail('expected ";"');
     }
-    pos = skipSwsAt(text, pos + 1);
+    pos = skipSwsAt(text, pos + 1, end);
     const nameStart = pos;
-    while (pos < length) {
-      const c = text.charCodeAt(pos);
-      if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
-      pos++;
-    }
+    pos = tokenEnd(text, pos, end);
     if (pos === nameStart) {
       scanner.pos = pos;
       throw scanner.fail('expected parameter name');
     }
     const name = paramName(text, nameStart, pos);
-    pos = skipSwsAt(text, pos);
+    pos = skipSwsAt(text, pos, end);
     let value: string | null = null;
-    if (text.charCodeAt(pos) === 0x3d) {
-      pos = skipSwsAt(text, pos + 1);
-      if (text.charCodeAt(pos) === 0x22) {
+    if (pos < end && text.charCodeAt(pos) === 0x3d) {
+      pos = skipSwsAt(text, pos + 1, end);
+      if (pos < end && text.charCodeAt(pos) === DQUOTE) {
         scanner.pos = pos;
-        value = scanner.quotedRaw();
+        // Wire form on one line: a fold inside the quotes is one SP (§7.3.1).
+        value = unfold(scanner.quotedRaw());
         pos = scanner.pos;
       } else {
         const valueStart = pos;
-        pos = genValueEnd(text, pos, length);
+        pos = genValueEnd(text, pos, end);
         if (pos === valueStart) {
           scanner.pos = pos;
           throw scanner.fail(`empty value for parameter ${name}`);

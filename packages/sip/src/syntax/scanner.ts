@@ -14,44 +14,51 @@ const BACKSLASH = 0x5c;
 
 /** A cursor over one header value; errors name the header. */
 export class ValueScanner {
-  /** The whole text being scanned. */
+  /** The text the value lies in (the value itself, or the header section it was read from). */
   readonly text: string;
   /** Current offset into `text`. */
   pos: number;
+  /** Offset of the value in `text`. */
+  readonly start: number;
+  /** Offset just past the value in `text`: the scanner never reads at or beyond it. */
+  readonly end: number;
   /** Canonical header name, for error messages and `SipParseError.header`. */
   readonly header: string;
 
   /**
-   * @param text the value to scan
+   * @param text the value to scan, or a text holding it
    * @param header canonical header name used in errors
    * @param start offset to start at (default 0)
+   * @param end offset just past the value (default the end of `text`)
    */
-  constructor(text: string, header: string, start = 0) {
+  constructor(text: string, header: string, start = 0, end = text.length) {
     this.text = text;
     this.header = header;
     this.pos = start;
+    this.start = start;
+    this.end = end;
   }
 
-  /** An error at the current position. */
+  /** An error at the current position (an offset into the value). */
   fail(detail: string): SipParseError {
-    return badHeader(this.header, `${detail} at offset ${this.pos}`);
+    return badHeader(this.header, `${detail} at offset ${this.pos - this.start}`);
   }
 
   /** True when the cursor is past the last char. */
   atEnd(): boolean {
-    return this.pos >= this.text.length;
+    return this.pos >= this.end;
   }
 
   /** Char code at the cursor, or -1 at the end. */
   peek(): number {
-    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+    return this.pos < this.end ? this.text.charCodeAt(this.pos) : -1;
   }
 
   /** Skips SWS: SP, HTAB and the CR/LF of folds (RFC 3261 §25.1 LWS). Returns true if any. */
   skipSws(): boolean {
     const start = this.pos;
     const text = this.text;
-    while (this.pos < text.length) {
+    while (this.pos < this.end) {
       const c = text.charCodeAt(this.pos);
       if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) break;
       this.pos++;
@@ -61,7 +68,7 @@ export class ValueScanner {
 
   /** Consumes `code` if it is next (after no whitespace). */
   eat(code: number): boolean {
-    if (this.text.charCodeAt(this.pos) === code) {
+    if (this.pos < this.end && this.text.charCodeAt(this.pos) === code) {
       this.pos++;
       return true;
     }
@@ -77,7 +84,7 @@ export class ValueScanner {
   token(): string {
     const start = this.pos;
     const text = this.text;
-    while (this.pos < text.length) {
+    while (this.pos < this.end) {
       const c = text.charCodeAt(this.pos);
       if (c >= 256 || (CHAR_CLASS[c]! & TOKEN) === 0) break;
       this.pos++;
@@ -100,9 +107,9 @@ export class ValueScanner {
   quotedRaw(): string {
     const start = this.pos;
     const text = this.text;
-    if (text.charCodeAt(this.pos) !== DQUOTE) throw this.fail('expected quoted string');
+    if (this.pos >= this.end || text.charCodeAt(this.pos) !== DQUOTE) throw this.fail('expected quoted string');
     this.pos++;
-    while (this.pos < text.length) {
+    while (this.pos < this.end) {
       const c = text.charCodeAt(this.pos);
       if (c === DQUOTE) {
         this.pos++;
@@ -110,7 +117,8 @@ export class ValueScanner {
       }
       if (c === BACKSLASH) {
         const next = text.charCodeAt(this.pos + 1);
-        if (Number.isNaN(next) || next === 0x0a || next === 0x0d || next > 0x7f) throw this.fail('bad quoted-pair');
+        if (this.pos + 1 >= this.end || next === 0x0a || next === 0x0d || next > 0x7f)
+          throw this.fail('bad quoted-pair');
         this.pos += 2;
         continue;
       }
@@ -124,10 +132,10 @@ export class ValueScanner {
   /** Reads a comment `( ... )` with nesting and quoted-pairs (RFC 3261 §25.1) and returns its inner text raw. */
   comment(): string {
     const text = this.text;
-    if (text.charCodeAt(this.pos) !== 0x28) throw this.fail('expected comment');
+    if (this.pos >= this.end || text.charCodeAt(this.pos) !== 0x28) throw this.fail('expected comment');
     const start = this.pos + 1;
     let depth = 0;
-    while (this.pos < text.length) {
+    while (this.pos < this.end) {
       const c = text.charCodeAt(this.pos);
       if (c === BACKSLASH) {
         this.pos += 2;
@@ -145,7 +153,7 @@ export class ValueScanner {
     const start = this.pos;
     const text = this.text;
     let pos = start;
-    while (pos < text.length) {
+    while (pos < this.end) {
       const c = text.charCodeAt(pos);
       if (c < 0x30 || c > 0x39) break;
       pos++;
@@ -159,7 +167,7 @@ export class ValueScanner {
     const start = this.pos;
     const text = this.text;
     let pos = start;
-    while (pos < text.length) {
+    while (pos < this.end) {
       const c = text.charCodeAt(pos);
       if (c >= 256 || (CHAR_CLASS[c]! & flag) === 0) break;
       pos++;
@@ -172,7 +180,7 @@ export class ValueScanner {
   until(stop: (code: number) => boolean): string {
     const start = this.pos;
     const text = this.text;
-    while (this.pos < text.length && !stop(text.charCodeAt(this.pos))) this.pos++;
+    while (this.pos < this.end && !stop(text.charCodeAt(this.pos))) this.pos++;
     return text.slice(start, this.pos);
   }
 
@@ -183,20 +191,27 @@ export class ValueScanner {
   }
 }
 
+/** Removes the line breaks of folded lines, keeping the whitespace that follows them (§7.3.1). */
+export function unfold(raw: string): string {
+  return raw.indexOf('\n') < 0 ? raw : raw.replace(LINE_BREAK, '');
+}
+const LINE_BREAK = /\r?\n/g;
+
 /** Removes the quotes and quoted-pair backslashes of a raw quoted-string; other text is returned as is. */
 export function unquote(raw: string): string {
-  if (raw.length < 2 || raw.charCodeAt(0) !== DQUOTE || raw.charCodeAt(raw.length - 1) !== DQUOTE) return raw;
-  const inner = raw.slice(1, -1);
-  if (inner.indexOf('\\') < 0) return inner;
+  const last = raw.length - 1;
+  if (last < 1 || raw.charCodeAt(0) !== DQUOTE || raw.charCodeAt(last) !== DQUOTE) return raw;
+  let backslash = raw.indexOf('\\', 1);
+  if (backslash < 0 || backslash >= last) return raw.slice(1, last);
+  // Copy the runs between quoted-pairs: each pair keeps its second char.
   let out = '';
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i]!;
-    if (c === '\\' && i + 1 < inner.length) {
-      out += inner[i + 1]!;
-      i++;
-    } else out += c;
+  let from = 1;
+  while (backslash >= 0 && backslash + 1 < last) {
+    out += raw.slice(from, backslash);
+    from = backslash + 1;
+    backslash = raw.indexOf('\\', backslash + 2);
   }
-  return out;
+  return out + raw.slice(from, last);
 }
 
 /** Quotes `text` as a quoted-string, escaping `"` and `\` (RFC 3261 §25.1 quoted-pair). */
@@ -207,30 +222,39 @@ export function quote(text: string): string {
 }
 
 /**
- * Splits a list header value at top-level commas (RFC 3261 §7.3.1), never inside a
- * quoted-string or `<...>`. Elements keep their surrounding whitespace; empty elements are kept
- * so that grammar checks can reject `a,,b` where the header's grammar forbids it.
+ * Offset of the first top-level comma in `text[pos, end)`, never inside a quoted-string or
+ * `<...>`, or `end`: where one element of a list header value (RFC 3261 §7.3.1) ends.
  */
-export function splitList(value: string): string[] {
-  // Fast path: no comma at all.
-  if (value.indexOf(',') < 0) return [value];
-  const parts: string[] = [];
-  let start = 0;
+export function listElementEnd(text: string, pos: number, end: number): number {
   let inQuote = false;
   let inAngle = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
+  for (let i = pos; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (inQuote) {
       if (c === BACKSLASH) i++;
       else if (c === DQUOTE) inQuote = false;
     } else if (c === DQUOTE) inQuote = true;
     else if (c === 0x3c) inAngle = true;
     else if (c === 0x3e) inAngle = false;
-    else if (c === 0x2c && !inAngle) {
-      parts.push(value.slice(start, i));
-      start = i + 1;
-    }
+    else if (c === 0x2c && !inAngle) return i;
   }
-  parts.push(value.slice(start));
-  return parts;
+  return end;
+}
+
+/**
+ * Splits a list header value at top-level commas (see {@link listElementEnd}). Elements keep
+ * their surrounding whitespace; empty elements are kept so that grammar checks can reject
+ * `a,,b` where the header's grammar forbids it.
+ */
+export function splitList(value: string): string[] {
+  // Fast path: no comma at all.
+  if (value.indexOf(',') < 0) return [value];
+  const parts: string[] = [];
+  let start = 0;
+  for (;;) {
+    const stop = listElementEnd(value, start, value.length);
+    parts.push(value.slice(start, stop));
+    if (stop >= value.length) return parts;
+    start = stop + 1;
+  }
 }

@@ -11,11 +11,11 @@
  */
 import { badHeader, SipParseError } from '../../errors.ts';
 import { CHAR_CLASS, isDigits, sipSchemeAt, TOKEN } from '../../syntax/charset.ts';
-import { Params, parseParams, scanPlainParams } from '../../syntax/params.ts';
-import { quote, splitList, ValueScanner } from '../../syntax/scanner.ts';
+import { Params, parseParams, scanPlainParams, skipSwsAt } from '../../syntax/params.ts';
+import { listElementEnd, quote, unfold, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { parseSipUriBody } from '../../uri/sip-uri.ts';
 import { MAX_URI_LENGTH, parseUri, type Uri } from '../../uri/uri.ts';
-import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
+import { inPlaceText, valueSpan, type HeaderField, type WireField } from '../headers.ts';
 
 /** A parsed name-addr or addr-spec with its header parameters. */
 export interface NameAddr {
@@ -69,21 +69,24 @@ function uriError(header: string, error: unknown): SipParseError {
  * @throws SipParseError `INVALID_HEADER_VALUE` naming `header`
  */
 export function parseNameAddr(text: string, header: string): NameAddr {
-  const value = readNameAddr(text, header);
+  const value = readNameAddr(text, 0, text.length, header);
   void value.uri;
   return value;
 }
 
-/** {@link parseNameAddr} with the URI left for first use (see {@link LazyNameAddr}). */
-function readNameAddr(text: string, header: string): LazyNameAddr {
-  const scanner = new ValueScanner(text, header);
+/**
+ * {@link parseNameAddr} of `text[start, end)`, folds included (they are SWS), with the URI
+ * left for first use (see {@link LazyNameAddr}).
+ */
+function readNameAddr(text: string, start: number, end: number, header: string): LazyNameAddr {
+  const scanner = new ValueScanner(text, header, start, end);
   scanner.skipSws();
   let displayName: string | undefined;
   let bracketed = false;
   const first = scanner.peek();
   if (first === 0x22) {
-    const raw = scanner.quotedRaw();
-    displayName = unquoteDisplay(raw);
+    // A fold inside the quotes stands for its whitespace (§7.3.1).
+    displayName = unquote(unfold(scanner.quotedRaw()));
     scanner.skipSws();
     if (scanner.peek() !== 0x3c) throw scanner.fail('expected "<" after display name');
     bracketed = true;
@@ -93,12 +96,12 @@ function readNameAddr(text: string, header: string): LazyNameAddr {
     // Look ahead over *(token LWS): ending at "<" it was a display name (RFC 4475 §3.1.1.6
     // lwsdisp: none needed before "<"), anything else means an addr-spec.
     let pos = scanner.pos;
-    while (pos < text.length) {
+    while (pos < end) {
       const c = text.charCodeAt(pos);
       if (isTokenCode(c) || c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) pos++;
       else break;
     }
-    if (text.charCodeAt(pos) === 0x3c) {
+    if (pos < end && text.charCodeAt(pos) === 0x3c) {
       displayName = collapseWhitespace(text.slice(scanner.pos, pos).trim());
       scanner.pos = pos;
       bracketed = true;
@@ -109,7 +112,7 @@ function readNameAddr(text: string, header: string): LazyNameAddr {
   if (bracketed) {
     uriStart = ++scanner.pos;
     uriEnd = text.indexOf('>', uriStart);
-    if (uriEnd < 0) throw scanner.fail('missing ">"');
+    if (uriEnd < 0 || uriEnd >= end) throw scanner.fail('missing ">"');
     // LAQUOT/RAQUOT carry no inner whitespace: "< sip:x >" is RFC 4475 §3.1.2.14 badaspec.
     if (uriEnd === uriStart || text.charCodeAt(uriStart) <= 0x20 || text.charCodeAt(uriEnd - 1) <= 0x20)
       throw scanner.fail('whitespace inside <addr-spec>');
@@ -117,7 +120,7 @@ function readNameAddr(text: string, header: string): LazyNameAddr {
   } else {
     uriStart = scanner.pos;
     uriEnd = uriStart;
-    while (uriEnd < text.length) {
+    while (uriEnd < end) {
       const c = text.charCodeAt(uriEnd);
       if (c === 0x3b || c === 0x2c || c <= 0x20) break;
       uriEnd++;
@@ -140,19 +143,6 @@ function collapseWhitespace(text: string): string {
       return text.replace(/\s+/g, ' ');
   }
   return text;
-}
-
-/** Display names are TEXT: strip the quotes and the quoted-pair backslashes. */
-function unquoteDisplay(raw: string): string {
-  const inner = raw.slice(1, -1);
-  if (inner.indexOf('\\') < 0) return inner;
-  let out = '';
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner.charCodeAt(i);
-    if (c === 0x5c && i + 1 < inner.length) i++;
-    out += inner[i];
-  }
-  return out;
 }
 
 /**
@@ -294,7 +284,7 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
       pos++;
     }
     if (pos >= end) return undefined;
-    displayName = escaped ? unquoteDisplay(text.slice(start, pos + 1)) : text.slice(start + 1, pos);
+    displayName = escaped ? unquote(text.slice(start, pos + 1)) : text.slice(start + 1, pos);
     pos++;
     while (pos < end && text.charCodeAt(pos) === 0x20) pos++;
     if (pos >= end || text.charCodeAt(pos) !== 0x3c) return undefined;
@@ -358,12 +348,19 @@ function nameAddrInPlace(field: HeaderField, header: string, list: boolean): Laz
 /** Parses a single-valued name-addr header (From, To, Refer-To, Referred-By). */
 export function parseSingleNameAddr(fields: HeaderField[], header: string): NameAddr | undefined {
   if (fields.length === 0) return undefined;
-  return parseNameAddr(unfold(fields[0]!.raw), header);
+  const { text, start, end } = valueSpan(fields[0]!);
+  const value = readNameAddr(text, start, end, header);
+  void value.uri;
+  return value;
 }
 
 /** Parses From or To (adds `tag`) from its first field. */
 export function parseFromTo(field: HeaderField, header: string): FromTo {
-  const value = nameAddrInPlace(field, header, false) ?? readNameAddr(unfold(field.raw), header);
+  let value = nameAddrInPlace(field, header, false);
+  if (value === undefined) {
+    const { text, start, end } = valueSpan(field);
+    value = readNameAddr(text, start, end, header);
+  }
   const tag = value.known('tag');
   if (tag === null) throw badHeader(header, 'tag without a value');
   value.tag = tag;
@@ -383,9 +380,13 @@ export function parseNameAddrList(fields: HeaderField[], header: string): NameAd
       out.push(inPlace);
       continue;
     }
-    for (const part of splitList(unfold(field.raw))) {
-      if (part.trim().length === 0) throw badHeader(header, 'empty list element');
-      out.push(readNameAddr(part, header));
+    const { text, start, end } = valueSpan(field);
+    for (let pos = start; ;) {
+      const stop = listElementEnd(text, pos, end);
+      if (skipSwsAt(text, pos, stop) >= stop) throw badHeader(header, 'empty list element');
+      out.push(readNameAddr(text, pos, stop, header));
+      if (stop >= end) break;
+      pos = stop + 1;
     }
   }
   return out;

@@ -5,7 +5,7 @@
 import { badHeader, SipErrorCode, SipParseError } from '../../errors.ts';
 import { CHAR_CLASS, internedAt, SIP_METHODS as METHODS, TOKEN } from '../../syntax/charset.ts';
 import { ValueScanner } from '../../syntax/scanner.ts';
-import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
+import { unfold, valueSpan, type HeaderField } from '../headers.ts';
 
 /** A CSeq value. */
 export interface CSeq {
@@ -82,16 +82,11 @@ function parseCommonCSeq(text: string, start: number, end: number): CSeq | undef
  * integer and MUST be less than 2**31" (RFC 4475 §3.1.2.4 scalar02, §3.1.2.5 scalarlg).
  */
 export function parseCSeq(field: HeaderField): CSeq {
-  // Read in place when the value lies in the section text (see WireField.text).
-  const section = inPlaceText(field);
-  const at = section === undefined ? 0 : (field as WireField).at!;
-  const common =
-    section === undefined
-      ? parseCommonCSeq(field.raw, 0, field.raw.length)
-      : parseCommonCSeq(section, at, at + field.raw.length);
+  // Read in place (see WireField.text): folds and all, they are SWS.
+  const { text, start, end } = valueSpan(field);
+  const common = parseCommonCSeq(text, start, end);
   if (common !== undefined) return common;
-  const text = unfold(field.raw);
-  const scanner = new ValueScanner(text, 'CSeq');
+  const scanner = new ValueScanner(text, 'CSeq', start, end);
   scanner.skipSws();
   const seq = boundedNumber(digitsAt(scanner, 'sequence number'), 0x7fffffff);
   if (seq === undefined) {

@@ -11,10 +11,10 @@
 import { isIPv6 } from 'node:net';
 import { badHeader } from '../../errors.ts';
 import { CHAR_CLASS, HOSTNAME, internedAt, isSip20SlashAt, TOKEN } from '../../syntax/charset.ts';
-import { Params, parseParams, scanPlainParams } from '../../syntax/params.ts';
-import { splitList, unquote, ValueScanner } from '../../syntax/scanner.ts';
+import { Params, parseParams, scanPlainParams, skipSwsAt } from '../../syntax/params.ts';
+import { listElementEnd, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { hostKind, isIPv4At, scanHostAt } from '../../uri/host.ts';
-import { inPlaceText, unfold, type HeaderField, type WireField } from '../headers.ts';
+import { inPlaceText, valueSpan, type HeaderField, type WireField } from '../headers.ts';
 
 /** One Via value. */
 export interface Via {
@@ -68,8 +68,8 @@ const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
  * The common shape `SIP/2.0/UDP host[:port];params` (no whitespace but the one SP, no IPv6)
  * in `text[start, end)`, read in one pass; undefined for anything else, which
  * {@link parseViaValue} then reads with the full grammar. Both paths give the same result
- * for the text this one accepts. `inPlace`: `text` is a whole header section, so parameters
- * written another way also go to the full grammar (its errors give offsets into the value).
+ * for the text this one accepts. `inPlace`: called for a field read in place, so parameters
+ * written another way go to the full grammar as a whole, which also makes the error.
  */
 function parseCommonVia(text: string, start: number, end: number, inPlace: boolean): Via | undefined {
   if (!isSip20SlashAt(text, start)) return undefined;
@@ -108,7 +108,7 @@ function parseCommonVia(text: string, start: number, end: number, inPlace: boole
       transport,
       host,
       port,
-      pickViaParams(parseParams(new ValueScanner(text, 'Via', pos))),
+      pickViaParams(parseParams(new ValueScanner(text, 'Via', pos, end))),
     );
   // In place, the parameters the Via reads are picked out while the list is checked; the list
   // itself is cut into entries only if someone asks (Params.lazy).
@@ -121,11 +121,11 @@ const VIA_PARAMS = ['branch', 'received', 'rport', 'maddr', 'ttl'];
 /** Their values for the Via being read (null: a flag; undefined: absent). Filled, then read at once. */
 const FOUND: Array<string | null | undefined> = [undefined, undefined, undefined, undefined, undefined];
 
-/** Parses one via-parm. */
-export function parseViaValue(text: string): Via {
-  const common = parseCommonVia(text, 0, text.length, false);
+/** Parses one via-parm: the whole `text`, or `text[start, end)` (folds included: they are SWS). */
+export function parseViaValue(text: string, start = 0, end = text.length): Via {
+  const common = parseCommonVia(text, start, end, false);
   if (common !== undefined) return common;
-  const scanner = new ValueScanner(text, 'Via');
+  const scanner = new ValueScanner(text, 'Via', start, end);
   scanner.skipSws();
   const protocolName = scanner.requireToken('protocol name');
   scanner.skipSws();
@@ -140,7 +140,7 @@ export function parseViaValue(text: string): Via {
   let host: string;
   if (scanner.peek() === 0x5b) {
     const close = text.indexOf(']', scanner.pos);
-    if (close < 0) throw scanner.fail('unterminated IPv6 reference');
+    if (close < 0 || close >= end) throw scanner.fail('unterminated IPv6 reference');
     host = text.slice(scanner.pos, close + 1);
     scanner.pos = close + 1;
   } else host = scanner.charsOf(HOSTNAME);
@@ -236,11 +236,19 @@ function viaInPlace(field: HeaderField): Via | undefined {
   return parseCommonVia(text, at, at + field.raw.length, true);
 }
 
-/** The values of one Via field through the grammar; empty list elements are errors (RFC 4475 §3.1.2.1). */
-function fieldVias(field: HeaderField): string[] {
-  const parts = splitList(unfold(field.raw));
-  for (const part of parts) if (part.trim().length === 0) throw badHeader('Via', 'empty list element');
-  return parts;
+/**
+ * The values of one Via field through the grammar, in place, top first; `first`: only the
+ * topmost. Empty list elements are errors (RFC 4475 §3.1.2.1).
+ */
+function fieldVias(field: HeaderField, out: Via[], first: boolean): void {
+  const { text, start, end } = valueSpan(field);
+  for (let pos = start; ;) {
+    const stop = listElementEnd(text, pos, end);
+    if (skipSwsAt(text, pos, stop) >= stop) throw badHeader('Via', 'empty list element');
+    out.push(parseViaValue(text, pos, stop));
+    if (first || stop >= end) return;
+    pos = stop + 1;
+  }
 }
 
 /** Parses every Via value of every Via field, top first. */
@@ -249,14 +257,18 @@ export function parseVias(fields: HeaderField[]): Via[] {
   for (const field of fields) {
     const via = viaInPlace(field);
     if (via !== undefined) out.push(via);
-    else for (const part of fieldVias(field)) out.push(parseViaValue(part));
+    else fieldVias(field, out, false);
   }
   return out;
 }
 
 /** Parses the topmost Via value only: the one in the first Via field (see `SipHeaders.parsedTop`). */
 export function parseTopVia(field: HeaderField): Via {
-  return viaInPlace(field) ?? parseViaValue(fieldVias(field)[0]!);
+  const via = viaInPlace(field);
+  if (via !== undefined) return via;
+  const out: Via[] = [];
+  fieldVias(field, out, true);
+  return out[0]!;
 }
 
 /** Options of {@link formatVia}. */
