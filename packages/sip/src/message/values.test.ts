@@ -295,6 +295,38 @@ describe('lazy reads (bench/sip-parser: a reader pays only for what it reads)', 
     invalid(() => request('From: <sip:a@a.example>;p="a"b;tag=1\r\n').from, 'From');
   });
 
+  it('folded values are read in place, as their unfolded text reads (RFC 3261 §7.3.1)', () => {
+    const message = request(
+      'Contact: "A\r\n  B" <sip:a@a.example>\r\n ;\r\n expires = 60 , <sip:b@b.example>;q=0.5\r\n' +
+        'Via: SIP / 2.0\r\n /UDP h1.example\r\n  ;branch=z9hG4bK1 ,\r\n SIP/2.0/TCP h2.example;branch=z9hG4bK2\r\n' +
+        'CSeq: 7\r\n  INVITE\r\nFrom: <sip:f@f.example>\r\n ;tag = x\r\n',
+    );
+    const contacts = message.contact.contacts;
+    assert.deepEqual(
+      contacts.map((c) => [c.displayName, c.uri.toString(), c.expires, c.q]),
+      [
+        ['A  B', 'sip:a@a.example', 60, undefined],
+        [undefined, 'sip:b@b.example', undefined, 0.5],
+      ],
+    );
+    assert.deepEqual(
+      message.via.map((v) => [v.transport, v.host, v.branch]),
+      [
+        ['UDP', 'h1.example', 'z9hG4bK1'],
+        ['TCP', 'h2.example', 'z9hG4bK2'],
+      ],
+    );
+    assert.equal(message.topVia?.host, 'h1.example');
+    assert.deepEqual(message.cseq, { seq: 7, method: 'INVITE' });
+    assert.equal(message.from?.tag, 'x');
+    // An empty element between folds is still an error, and errors count offsets in the value.
+    invalid(() => request('Route: <sip:r@r.example>,\r\n ,<sip:s@s.example>\r\n').route, 'Route');
+    assert.throws(
+      () => request('CSeq: 7\r\n INVITE x\r\n').cseq,
+      (e: unknown) => e instanceof SipParseError && e.header === 'CSeq',
+    );
+  });
+
   it('a UTF-8 Reason-Phrase is decoded; control characters and bad UTF-8 are refused', () => {
     const reason = '= 2**3 * 5**2 но сто девяносто девять - простое';
     const ok = parseMessage(`SIP/2.0 200 ${reason}\r\nContent-Length: 0\r\n\r\n`);
