@@ -18,13 +18,14 @@ export interface ParamEntry {
 /** An ordered, case-insensitive parameter list (header or URI parameters). */
 export class Params {
   #entries: ParamEntry[] | undefined;
-  // A lazily read list: `text[start, end)`, already checked as plain params (see lazyParams).
+  // A lazily read list: `text[start, end)`, already checked as plain params (see lazy); an
+  // empty one when there is neither (its array is made on first use: most lists stay empty).
   #text: string | undefined;
   #start: number;
   #end: number;
 
   /** @param entries initial entries, in order */
-  constructor(entries: ParamEntry[] = []) {
+  constructor(entries?: ParamEntry[]) {
     this.#entries = entries;
     this.#text = undefined;
     this.#start = 0;
@@ -39,7 +40,6 @@ export class Params {
   static lazy<T extends Params>(this: new () => T, text: string, start: number, end: number): T {
     const params = new this();
     if (start < end) {
-      params.#entries = undefined;
       params.#text = text;
       params.#start = start;
       params.#end = end;
@@ -50,7 +50,7 @@ export class Params {
   /** Entries in wire order. */
   get entries(): ParamEntry[] {
     if (this.#entries !== undefined) return this.#entries;
-    const entries = splitEntries(this.#text!, this.#start, this.#end);
+    const entries = this.#text === undefined ? [] : splitEntries(this.#text, this.#start, this.#end);
     this.#entries = entries;
     this.#text = undefined;
     return entries;
