@@ -8,7 +8,7 @@ import { SipErrorCode, SipParseError } from '../errors.ts';
 import { CHAR_CLASS, TOKEN } from '../syntax/charset.ts';
 import { decodeUtf8 } from '../syntax/utf8.ts';
 import { headerKey, KNOWN_HEADERS, knownHeaderStartingAt } from './header-names.ts';
-import { SipHeaders, type HeaderField, type WireField } from './headers.ts';
+import { SipHeaders, WireField, type HeaderField } from './headers.ts';
 import { parseStartLine, type StartLine } from './start-line.ts';
 
 /** Size limits. Every one is enforced; nothing grows without bound. */
@@ -275,16 +275,14 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       });
       if (key !== 'content-length') continue;
     }
-    let raw = text.slice(valueStart, valueEnd);
-    // The text a reader scans the value in (see WireField.text): the section, for ASCII.
-    let valueText = text;
-    let at = valueStart;
+    // The text a reader scans the value in (see WireField): the section, for ASCII.
+    let field: WireField;
     // Where the section has high bytes, the next one is looked up as values pass it, so an
     // ASCII value costs a compare (a binary body past the section costs nothing).
     if (nextHigh < valueStart) nextHigh = nextHighByte(buf, base, text, valueStart);
     if (nextHigh < valueEnd) {
-      const decoded = decodeUtf8(buf, base + valueStart, base + valueEnd);
-      if (decoded === undefined) {
+      const raw = decodeUtf8(buf, base + valueStart, base + valueEnd);
+      if (raw === undefined) {
         error ??= new SipParseError(SipErrorCode.InvalidUtf8, `${name} is not UTF-8`, {
           status: 400,
           reasonPhrase: 'Bad Request (invalid UTF-8)',
@@ -292,13 +290,9 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
         });
         continue;
       }
-      raw = decoded;
       // A UTF-8 value is its own text; the serializer encodes such a line afresh.
-      valueText = raw;
-      at = 0;
-      canonical = false;
-    }
-    const field: WireField = { name, key, raw, text: valueText, at, canonical };
+      field = new WireField(name, key, raw, 0, raw.length, false, raw);
+    } else field = new WireField(name, key, text, valueStart, valueEnd, canonical, undefined);
     fields.push(field);
     if (key === 'content-length') {
       if (contentLength !== undefined || framingError !== undefined) {

@@ -22,27 +22,6 @@ export interface HeaderField {
   readonly raw: string;
 }
 
-/**
- * A field as the parser made it, with where its value lies in the text it was read from. A
- * line in canonical form (`Name: value CRLF`, one SP after the colon, nothing after the value)
- * is `text[at - name.length - 2, at + raw.length + 2)` exactly, so serializing copies it
- * instead of re-encoding (`serializeMessage`). Fields built by code have neither.
- */
-export interface WireField extends HeaderField {
-  /**
-   * A text in which `raw` is exactly `text[at, at + raw.length)`: the decoded header section
-   * for an ASCII value, `raw` itself (at 0) for a UTF-8 one. The readers scan it in place
-   * (see {@link valueSpan}), because V8 reads a char of a flat string about twice as fast as
-   * one of a slice such as `raw`, and a folded value needs no unfolded copy: the grammars take
-   * CRLF + whitespace as the SWS it stands for (§7.3.1).
-   */
-  readonly text?: string | undefined;
-  /** Offset of the value in `text`. */
-  readonly at?: number;
-  /** The line is in canonical form in `text` (an ASCII section), so it can be copied out as is. */
-  readonly canonical?: boolean;
-}
-
 /** Where a header value can be read: `text[start, end)`, folds included (the readers take them as SWS). */
 export interface ValueSpan {
   /** The text the value lies in. */
@@ -53,20 +32,58 @@ export interface ValueSpan {
   readonly end: number;
 }
 
-/** `field`'s value in place (see {@link WireField.text}) or, for a field built by code, its unfolded raw text. */
-export function valueSpan(field: HeaderField): ValueSpan {
-  const text = (field as WireField).text;
-  if (text === undefined) {
-    const value = unfold(field.raw);
-    return { text: value, start: 0, end: value.length };
+/**
+ * A field as the parser read it: where its value lies in the text it was read from. `text` is
+ * the decoded header section for an ASCII value, the value itself (from 0) for a UTF-8 one. The
+ * readers scan the value there (see {@link valueSpan}), because V8 reads a char of a flat string
+ * about twice as fast as one of a slice, and a folded value needs no unfolded copy: the
+ * grammars take CRLF + whitespace as the SWS it stands for (§7.3.1). `raw` is cut out only
+ * when someone asks for it; most fields of a message are never read.
+ */
+export class WireField implements HeaderField, ValueSpan {
+  readonly name: string;
+  readonly key: string;
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  /**
+   * The line is in canonical form (`Name: value CRLF`, one SP after the colon, nothing after
+   * the value): `text[start - name.length - 2, end + 2)` holds it exactly, so serializing copies
+   * it instead of re-encoding (`serializeMessage`).
+   */
+  readonly canonical: boolean;
+  #raw: string | undefined;
+
+  /** @param raw the value, when `text` is not a section it lies in */
+  constructor(
+    name: string,
+    key: string,
+    text: string,
+    start: number,
+    end: number,
+    canonical: boolean,
+    raw: string | undefined,
+  ) {
+    this.name = name;
+    this.key = key;
+    this.text = text;
+    this.start = start;
+    this.end = end;
+    this.canonical = canonical;
+    this.#raw = raw;
   }
-  const start = (field as WireField).at!;
-  return { text, start, end: start + field.raw.length };
+
+  /** The value as on the wire (see {@link HeaderField.raw}), cut out of `text` on first use. */
+  get raw(): string {
+    return (this.#raw ??= this.text.slice(this.start, this.end));
+  }
 }
 
-/** The section text to read `field`'s value from in place, or undefined (see {@link WireField.text}). */
-export function inPlaceText(field: HeaderField): string | undefined {
-  return (field as WireField).text;
+/** `field`'s value in place when the parser made it, or, for a field built by code, its unfolded raw text. */
+export function valueSpan(field: HeaderField): ValueSpan {
+  if (field instanceof WireField) return field;
+  const value = unfold(field.raw);
+  return { text: value, start: 0, end: value.length };
 }
 
 /** An ordered, case-insensitive header list with a per-header cache of parsed values. */

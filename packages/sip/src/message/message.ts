@@ -7,7 +7,7 @@
 import { badHeader } from '../errors.ts';
 import { CHAR_CLASS, isCallIdAt, WORD } from '../syntax/charset.ts';
 import { parseUri, type Uri } from '../uri/uri.ts';
-import { inPlaceText, SipHeaders, unfold, type HeaderField, type WireField } from './headers.ts';
+import { SipHeaders, unfold, WireField, type HeaderField } from './headers.ts';
 import { SIP_VERSION } from './start-line.ts';
 import { parseAuthFields, type AuthValue } from './values/auth.ts';
 import { parseDate } from './values/date.ts';
@@ -68,10 +68,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** Call-ID = word [ "@" word ] (§25.1). */
 function parseCallId(field: HeaderField): string {
-  // In place (see WireField.text), a valid value is the raw text itself: one line, trimmed.
-  const text = inPlaceText(field);
-  const start = (field as WireField).at!;
-  if (text !== undefined && isCallIdAt(text, start, start + field.raw.length)) return field.raw;
+  // In place (see WireField), a valid value is the raw text itself: one line, trimmed.
+  if (field instanceof WireField && isCallIdAt(field.text, field.start, field.end)) return field.raw;
   const value = unfold(field.raw).trim();
   let at = 0;
   for (let i = 0; i < value.length; i++) {

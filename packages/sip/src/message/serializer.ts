@@ -3,7 +3,8 @@
  * all, round-trip byte for byte); Content-Length is always made to match the body (§18.3, and
  * §20.14: stream transports need it), at the position and spelling of the existing field.
  */
-import type { WireField } from './headers.ts';
+import { hasWordAt } from '../syntax/charset.ts';
+import { WireField } from './headers.ts';
 import type { SipMessage } from './message.ts';
 
 /** Options of {@link serializeMessage}. */
@@ -50,7 +51,7 @@ export function serializeMessage(message: SipMessage, options?: SerializeOptions
     message.kind === 'request'
       ? `${message.method} ${message.requestUri} ${message.version}\r\n`
       : `${message.version} ${message.status} ${message.reason}\r\n`;
-  const fields: readonly WireField[] = message.headers.fields;
+  const fields = message.headers.fields;
   const body = message.body;
   const lengthText = String(body.length);
   let wroteLength = false;
@@ -60,26 +61,31 @@ export function serializeMessage(message: SipMessage, options?: SerializeOptions
   let runEnd = 0;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
-    const text = field.canonical === true ? field.text : undefined;
+    const wire = field instanceof WireField && field.canonical ? field : undefined;
     let line: string | undefined;
     if (field.key === 'content-length') {
       if (wroteLength) continue;
       wroteLength = true;
-      if (field.raw !== lengthText || text === undefined) line = `${field.name}: ${lengthText}\r\n`;
-    } else if (text === undefined) {
+      if (
+        wire === undefined ||
+        wire.end - wire.start !== lengthText.length ||
+        !hasWordAt(wire.text, wire.start, lengthText)
+      )
+        line = `${field.name}: ${lengthText}\r\n`;
+    } else if (wire === undefined) {
       // A folded line's raw value keeps its folds, so a canonical one comes out as it came in.
       line = `${field.name}: ${field.raw}\r\n`;
     }
     if (line === undefined) {
-      // A canonical line is `name ": " raw CRLF` with the value at `at`.
-      const at = field.at!;
-      const start = at - field.name.length - 2;
-      if (text === runText && start === runEnd) runEnd = at + field.raw.length + 2;
+      // A canonical line is `name ": " value CRLF` around the value.
+      const start = wire!.start - field.name.length - 2;
+      const end = wire!.end + 2;
+      if (wire!.text === runText && start === runEnd) runEnd = end;
       else {
         if (runText !== undefined) head += runText.slice(runStart, runEnd);
-        runText = text;
+        runText = wire!.text;
         runStart = start;
-        runEnd = at + field.raw.length + 2;
+        runEnd = end;
       }
       continue;
     }

@@ -15,7 +15,7 @@ import { Params, parseParams, scanPlainParams, skipSwsAt } from '../../syntax/pa
 import { listElementEnd, quote, unfold, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { parseSipUriBody } from '../../uri/sip-uri.ts';
 import { MAX_URI_LENGTH, parseUri, type Uri } from '../../uri/uri.ts';
-import { inPlaceText, valueSpan, type HeaderField, type WireField } from '../headers.ts';
+import { valueSpan, WireField, type HeaderField } from '../headers.ts';
 
 /** A parsed name-addr or addr-spec with its header parameters. */
 export interface NameAddr {
@@ -240,7 +240,7 @@ class LazyNameAddr implements FromTo, ContactValue {
 
 /**
  * The common shapes `[token *(SP token) SP] <sip:...>;params`, `"quoted" <sip:...>;params` and
- * `sip:...;params` read in place from `text[start, end)` (a header section; see `WireField.text`): the display
+ * `sip:...;params` read in place from `text[start, end)` (a header section; see `WireField`): the display
  * name, the bracketed sip/sips URI's bounds and plain parameters in one pass. Returns
  * undefined for anything else: {@link parseNameAddr} then reads the value with the full
  * grammar and makes the error. For the text it accepts, the result is the one parseNameAddr
@@ -336,13 +336,14 @@ function inPlaceValue(
   return value;
 }
 
-/** A name-addr value read in place when the field allows it (see {@link readNameAddrInPlace}), else undefined. */
-function nameAddrInPlace(field: HeaderField, header: string, list: boolean): LazyNameAddr | undefined {
-  const text = inPlaceText(field);
-  // A list's values are split at commas by the grammar; a single value may hold one in <>.
-  if (text === undefined || (list && field.raw.indexOf(',') >= 0)) return undefined;
-  const at = (field as WireField).at!;
-  return readNameAddrInPlace(text, at, at + field.raw.length, header);
+/**
+ * A name-addr value read in place when the field allows it (see {@link readNameAddrInPlace}),
+ * else undefined. A list of several never passes: the in-place reader takes no "," outside
+ * quotes and `<>`.
+ */
+function nameAddrInPlace(field: HeaderField, header: string): LazyNameAddr | undefined {
+  if (!(field instanceof WireField)) return undefined;
+  return readNameAddrInPlace(field.text, field.start, field.end, header);
 }
 
 /** Parses a single-valued name-addr header (From, To, Refer-To, Referred-By). */
@@ -356,7 +357,7 @@ export function parseSingleNameAddr(fields: HeaderField[], header: string): Name
 
 /** Parses From or To (adds `tag`) from its first field. */
 export function parseFromTo(field: HeaderField, header: string): FromTo {
-  let value = nameAddrInPlace(field, header, false);
+  let value = nameAddrInPlace(field, header);
   if (value === undefined) {
     const { text, start, end } = valueSpan(field);
     value = readNameAddr(text, start, end, header);
@@ -375,7 +376,7 @@ export function parseFromTo(field: HeaderField, header: string): FromTo {
 export function parseNameAddrList(fields: HeaderField[], header: string): NameAddr[] {
   const out: NameAddr[] = [];
   for (const field of fields) {
-    const inPlace = nameAddrInPlace(field, header, true);
+    const inPlace = nameAddrInPlace(field, header);
     if (inPlace !== undefined) {
       out.push(inPlace);
       continue;

@@ -14,7 +14,7 @@ import { CHAR_CLASS, HOSTNAME, internedAt, isSip20SlashAt, TOKEN } from '../../s
 import { Params, parseParams, scanPlainParams, skipSwsAt } from '../../syntax/params.ts';
 import { listElementEnd, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { hostKind, isIPv4At, scanHostAt } from '../../uri/host.ts';
-import { inPlaceText, valueSpan, type HeaderField, type WireField } from '../headers.ts';
+import { valueSpan, WireField, type HeaderField } from '../headers.ts';
 
 /** One Via value. */
 export interface Via {
@@ -228,12 +228,13 @@ function isShortNumber(text: string, max: number): boolean {
   return true;
 }
 
-/** A field holding one Via value written the common way, read in place; else undefined. */
+/**
+ * A field holding one Via value written the common way, read in place; else undefined. (A
+ * list never passes: the common reader takes no "," outside a quoted parameter value.)
+ */
 function viaInPlace(field: HeaderField): Via | undefined {
-  const text = inPlaceText(field);
-  if (text === undefined || field.raw.length === 0 || field.raw.indexOf(',') >= 0) return undefined;
-  const at = (field as WireField).at!;
-  return parseCommonVia(text, at, at + field.raw.length, true);
+  if (!(field instanceof WireField) || field.start === field.end) return undefined;
+  return parseCommonVia(field.text, field.start, field.end, true);
 }
 
 /**
