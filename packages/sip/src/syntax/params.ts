@@ -4,7 +4,7 @@
  * (§7.3.1); values keep their wire form (a quoted value keeps its quotes) so re-serialization
  * writes back exactly what came in.
  */
-import { CHAR_CLASS, GEN_VALUE, genValueEnd, internedAt, TOKEN } from './charset.ts';
+import { CHAR_CLASS, GEN_VALUE, genValueEnd, hasWordAt, internedAt, TOKEN } from './charset.ts';
 import { quote, unfold, unquote, type ValueScanner } from './scanner.ts';
 
 /** One `name[=value]` entry; `value` is the wire form (quotes kept), `null` for a flag. */
@@ -308,9 +308,15 @@ export function scanPlainParams(
   while (at < end) {
     if (text.charCodeAt(at) !== 0x3b) return false;
     const nameStart = ++at;
-    at = tokenEnd(text, at, end);
-    if (at === nameStart) return false;
-    const which = nameIndex(text, nameStart, at, names);
+    // A wanted name written in lower case (as peers write them) is matched where it stands;
+    // any other name is scanned as a token and compared in any letter case.
+    let which = writtenAt(text, nameStart, end, names);
+    if (which >= 0) at += names[which]!.length;
+    else {
+      at = tokenEnd(text, at, end);
+      if (at === nameStart) return false;
+      which = nameIndex(text, nameStart, at, names);
+    }
     let value: string | null = null;
     if (at < end && text.charCodeAt(at) === 0x3d) {
       const valueStart = ++at;
@@ -327,6 +333,22 @@ export function scanPlainParams(
     if (which >= 0 && found[which] === undefined) found[which] = value;
   }
   return true;
+}
+
+/**
+ * Index of the name in `names` written exactly at `text[start]` and ended by "=", ";" or
+ * `end` (so it is the whole parameter name); -1 if none.
+ */
+function writtenAt(text: string, start: number, end: number, names: readonly string[]): number {
+  const c0 = text.charCodeAt(start);
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n]!;
+    if (name.charCodeAt(0) !== c0) continue;
+    const stop = start + name.length;
+    if (stop > end || (stop < end && text.charCodeAt(stop) !== 0x3d && text.charCodeAt(stop) !== 0x3b)) continue;
+    if (hasWordAt(text, start, name)) return n;
+  }
+  return -1;
 }
 
 /** Index of the name `text[start, end)` in `names` (lower-case), any letter case; -1 if none. */
