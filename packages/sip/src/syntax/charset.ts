@@ -139,17 +139,23 @@ export function hasWordAt(text: string, start: number, word: string): boolean {
   return true;
 }
 
+/** Index of the string among `words` that `text[start, end)` spells exactly, else -1. */
+export function wordIndexAt(text: string, start: number, end: number, words: readonly string[]): number {
+  const length = end - start;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word.length === length && hasWordAt(text, start, word)) return i;
+  }
+  return -1;
+}
+
 /**
  * The string among `words` that `text[start, end)` spells exactly, else a slice of it: the
  * common names come back interned, so reading them allocates nothing.
  */
 export function internedAt(text: string, start: number, end: number, words: readonly string[]): string {
-  const length = end - start;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (word.length === length && hasWordAt(text, start, word)) return word;
-  }
-  return text.slice(start, end);
+  const index = wordIndexAt(text, start, end, words);
+  return index >= 0 ? words[index]! : text.slice(start, end);
 }
 
 /** True if `text` is a non-empty run of decimal digits. */

@@ -10,7 +10,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { badHeader } from '../../errors.ts';
-import { CHAR_CLASS, HOSTNAME, internedAt, isSip20SlashAt, TOKEN } from '../../syntax/charset.ts';
+import { CHAR_CLASS, HOSTNAME, isSip20SlashAt, TOKEN, wordIndexAt } from '../../syntax/charset.ts';
 import { Params, parseParams, scanPlainParams, skipSwsAt } from '../../syntax/params.ts';
 import { listElementEnd, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { hostKind, isIPv4At, scanHostAt } from '../../uri/host.ts';
@@ -81,8 +81,8 @@ function parseCommonVia(text: string, start: number, end: number, inPlace: boole
     pos++;
   }
   if (pos === transportStart || pos >= end || text.charCodeAt(pos) !== 0x20) return undefined;
-  let transport = internedAt(text, transportStart, pos, TRANSPORTS);
-  if (transport !== TRANSPORTS[0] && TRANSPORTS.indexOf(transport) < 0) transport = transport.toUpperCase();
+  const known = wordIndexAt(text, transportStart, pos, TRANSPORTS);
+  const transport = known >= 0 ? TRANSPORTS[known]! : text.slice(transportStart, pos).toUpperCase();
   const hostStart = ++pos;
   pos = scanHostAt(text, hostStart, end);
   if (pos < 0) return undefined;
