@@ -142,6 +142,7 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
   let framingError: SipParseError | undefined;
   let contentLength: number | undefined;
   let startLine: StartLine | undefined;
+  let bareCr = false;
 
   let lineEnd = text.indexOf('\n');
   if (lineEnd < 0) lineEnd = length;
@@ -185,7 +186,7 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     let valueEnd = valueStart;
     let canonical = false;
     // The common line first: a name, ": ", a value from a visible char to a visible char, CRLF,
-    // and no fold after it. It takes one indexOf and a few compares.
+    // and no fold after it. Its first CR is the one before the LF, so it holds no bare CR.
     if (
       nameEnd > nameStart &&
       text.charCodeAt(nameEnd) === 0x3a &&
@@ -196,7 +197,7 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       const next = text.charCodeAt(lf + 1);
       if (
         lf > 0 &&
-        text.charCodeAt(lf - 1) === 0x0d &&
+        text.indexOf('\r', valueStart) === lf - 1 &&
         text.charCodeAt(lf - 2) > 0x20 &&
         next !== 0x20 &&
         next !== 0x09
@@ -246,6 +247,8 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
         if (t !== 0x20 && t !== 0x09 && t !== 0x0d && t !== 0x0a) break;
         valueEnd--;
       }
+      // A CR not followed by LF can never be valid in a header section (quoted-pair excludes CR).
+      if (hasBareCr(text, nameStart, pos)) bareCr = true;
       if (lineProblem !== undefined) {
         error ??= lineError(lineProblem);
         continue;
@@ -309,9 +312,10 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       }
     }
   }
-  // A CR not followed by LF can never be valid in a header section (quoted-pair excludes CR).
+  // A bare CR (canonical lines have none; every other line was checked) ranks after the start
+  // line and before anything found in the header lines.
   if (startError !== undefined) error = startError;
-  else if (hasBareCr(text, 0, end < 0 ? length : end)) error = lineError('bare CR in the header section');
+  else if (bareCr) error = lineError('bare CR in the header section');
   if (framingError !== undefined) contentLength = undefined;
   return { startLine, headers: new SipHeaders(fields), contentLength, error, framingError, end };
 }

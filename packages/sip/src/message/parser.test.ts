@@ -144,6 +144,19 @@ describe('parseMessage', () => {
     code('INVITE sip:a@b SIP/2.0\r\nVia SIP/2.0/UDP x\r\n\r\n', 'INVALID_HEADER_LINE');
     code('INVITE sip:a@b SIP/2.0\r\n  folded first\r\n\r\n', 'INVALID_HEADER_LINE');
     code('INVITE sip:a@b SIP/2.0\r\nX: a\rb\r\n\r\n', 'INVALID_HEADER_LINE');
+    // A bare CR anywhere in the header section: a canonical line, a folded one, a line of its
+    // own, before the end of a value (another parser could end the line there).
+    for (const bare of [
+      'Via: SIP/2.0/UDP h;branch=z9hG4bK1\rVia: SIP/2.0/UDP evil\r\n',
+      'Subject: a\r\n b\rc\r\n',
+      'Subject:  a\r\r\n',
+      'Subject: a\r\n\rX: b\r\n',
+      '\rX: a\r\n',
+      'TO : sip:a@b\r;tag=1\r\n',
+    ]) {
+      const error = code(`INVITE sip:a@b SIP/2.0\r\n${bare}\r\n`, 'INVALID_HEADER_LINE');
+      assert.equal(error.status, 400, JSON.stringify(bare));
+    }
     code('INV@TE sip:a@b SIP/2.0\r\n\r\n', 'INVALID_METHOD');
     code('INVITE sip:a@b HTTP/1.1\r\n\r\n', 'INVALID_VERSION');
     code('INVITE sip:a@b SIP/3.0\r\n\r\n', 'VERSION_NOT_SUPPORTED');
