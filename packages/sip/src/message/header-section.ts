@@ -73,15 +73,27 @@ function hasBareCr(text: string, from: number, to: number): boolean {
 }
 const HIGH_BYTE = /[\x80-\xff]/g;
 
+/** Bytes checked at a time for high bytes in a section that has some (or a body that has). */
+const ASCII_WINDOW = 256;
+
 /**
- * Offset of the first char >= 0x80 at or after `from` in `text` (the latin1 decoding of
- * `buf` from `base`), or `text.length`: a SIMD check of the bytes settles the common case of
- * none left (high bytes only in the start line or before), else one regex search.
+ * From `from` (in `text`, the latin1 decoding of `buf` from `base`), the offset of the first
+ * char >= 0x80, or an offset at or past `need` with none before it: SIMD checks of the bytes a
+ * window at a time, and a regex search only inside the window that has one. (One search from
+ * `from` could scan far, through a whole header section to a binary body.)
  */
-function nextHighByte(buf: Buffer, base: number, text: string, from: number): number {
-  if (isAscii(buf.subarray(base + from, base + text.length))) return text.length;
-  HIGH_BYTE.lastIndex = from;
-  return HIGH_BYTE.test(text) ? HIGH_BYTE.lastIndex - 1 : text.length;
+function asciiRunEnd(buf: Buffer, base: number, text: string, from: number, need: number): number {
+  let at = from;
+  while (at < need) {
+    const stop = Math.min(text.length, at + ASCII_WINDOW);
+    if (!isAscii(buf.subarray(base + at, base + stop))) {
+      HIGH_BYTE.lastIndex = at;
+      HIGH_BYTE.test(text);
+      return HIGH_BYTE.lastIndex - 1;
+    }
+    at = stop;
+  }
+  return at;
 }
 
 function lineError(detail: string): SipParseError {
@@ -133,7 +145,8 @@ export function scanDatagramHead(
  */
 function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limits: SipLimits): ScannedHead {
   const fields: HeaderField[] = [];
-  let nextHigh = ascii ? text.length : -1;
+  // No high byte in the values that end before this (the whole text when it is ASCII).
+  let asciiUntil = ascii ? text.length : -1;
   const length = text.length;
   // The first error wins; a bare CR (checked once the section's end is known) ranks after the
   // start line and before anything found in the header lines.
@@ -280,10 +293,10 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
     }
     // The text a reader scans the value in (see WireField): the section, for ASCII.
     let field: WireField;
-    // Where the section has high bytes, the next one is looked up as values pass it, so an
-    // ASCII value costs a compare (a binary body past the section costs nothing).
-    if (nextHigh < valueStart) nextHigh = nextHighByte(buf, base, text, valueStart);
-    if (nextHigh < valueEnd) {
+    // Where the text has high bytes, the next one is looked up as values pass it, so an ASCII
+    // value costs a compare.
+    if (asciiUntil < valueEnd) asciiUntil = asciiRunEnd(buf, base, text, Math.max(valueStart, asciiUntil), valueEnd);
+    if (asciiUntil < valueEnd) {
       const raw = decodeUtf8(buf, base + valueStart, base + valueEnd);
       if (raw === undefined) {
         error ??= new SipParseError(SipErrorCode.InvalidUtf8, `${name} is not UTF-8`, {
