@@ -369,8 +369,15 @@ function nameIndex(text: string, start: number, end: number, names: readonly str
 /**
  * Reads `*( SEMI generic-param )` from the cursor to the end of the value. Whitespace is
  * allowed around `;` and `=` (SEMI and EQUAL are SWS-wrapped); an empty name (`;;`) is an error.
+ * Like {@link scanPlainParams}, it picks the values of `names` into `found` as it goes (unquoted;
+ * null for a flag, undefined when absent; the first of each name counts).
  */
-export function parseParams(scanner: ValueScanner): Params {
+export function parseParams(
+  scanner: ValueScanner,
+  names: readonly string[] = NO_NAMES,
+  found: Array<string | null | undefined> = [],
+): Params {
+  for (let i = 0; i < names.length; i++) found[i] = undefined;
   const entries: ParamEntry[] = [];
   const text = scanner.text;
   const end = scanner.end;
@@ -390,6 +397,7 @@ export function parseParams(scanner: ValueScanner): Params {
       throw scanner.fail('expected parameter name');
     }
     const name = paramName(text, nameStart, pos);
+    const which = nameIndex(text, nameStart, pos, names);
     pos = skipSwsAt(text, pos, end);
     let value: string | null = null;
     if (pos < end && text.charCodeAt(pos) === 0x3d) {
@@ -409,8 +417,11 @@ export function parseParams(scanner: ValueScanner): Params {
         value = text.slice(valueStart, pos);
       }
     }
+    if (which >= 0 && found[which] === undefined) found[which] = value === null ? null : unquote(value);
     entries.push({ name, value });
   }
   scanner.pos = pos;
   return new Params(entries);
 }
+
+const NO_NAMES: readonly string[] = [];

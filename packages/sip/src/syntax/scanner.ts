@@ -226,6 +226,9 @@ export function quote(text: string): string {
  * `<...>`, or `end`: where one element of a list header value (RFC 3261 §7.3.1) ends.
  */
 export function listElementEnd(text: string, pos: number, end: number): number {
+  // Most values hold no comma at all: one search settles it (backwards from the end, so it
+  // never runs into a body after the header section).
+  if (text.lastIndexOf(',', end - 1) < pos) return end;
   let inQuote = false;
   let inAngle = false;
   for (let i = pos; i < end; i++) {

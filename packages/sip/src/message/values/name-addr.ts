@@ -131,8 +131,8 @@ function readNameAddr(text: string, start: number, end: number, header: string):
     const question = text.indexOf('?', uriStart);
     if (question >= 0 && question < uriEnd) throw scanner.fail('"?" in a URI outside <>');
   }
-  const params = parseParams(scanner);
-  return new LazyNameAddr(displayName, params, text, uriStart, uriEnd, header);
+  const params = parseParams(scanner, NAME_ADDR_PARAMS, FOUND);
+  return new LazyNameAddr(displayName, params, text, uriStart, uriEnd, header, FOUND);
 }
 
 /** Runs of whitespace as one SP (`*(token LWS)` display names); most names have none to fold. */
@@ -158,17 +158,17 @@ class LazyNameAddr implements FromTo, ContactValue {
   tag: string | undefined;
   expires: number | undefined;
   q: number | undefined;
-  /** Read in place: tag, expires and q were picked out as written (see {@link known}). */
-  #inPlace: boolean;
-  #tag: string | undefined;
-  #expires: string | null | undefined;
-  #q: string | null | undefined;
+  // tag, expires and q as picked out while the parameters were read (see known).
+  readonly #tag: string | null | undefined;
+  readonly #expires: string | null | undefined;
+  readonly #q: string | null | undefined;
   #uri: Uri | undefined;
   readonly #text: string;
   readonly #start: number;
   readonly #end: number;
   readonly #header: string;
 
+  /** The URI is `text[start, end)`; `picked` holds tag, expires and q (see {@link NAME_ADDR_PARAMS}). */
   constructor(
     displayName: string | undefined,
     params: Params,
@@ -176,16 +176,16 @@ class LazyNameAddr implements FromTo, ContactValue {
     start: number,
     end: number,
     header: string,
+    picked: ReadonlyArray<string | null | undefined>,
   ) {
     this.displayName = displayName;
     this.params = params;
     this.tag = undefined;
     this.expires = undefined;
     this.q = undefined;
-    this.#inPlace = false;
-    this.#tag = undefined;
-    this.#expires = undefined;
-    this.#q = undefined;
+    this.#tag = picked[0];
+    this.#expires = picked[1];
+    this.#q = picked[2];
     this.#uri = undefined;
     this.#text = text;
     this.#start = start;
@@ -215,20 +215,11 @@ class LazyNameAddr implements FromTo, ContactValue {
     this.#uri = value;
   }
 
-  /** Records the tag, expires and q values picked out while the parameters were read in place. */
-  pickedOut(tag: string | undefined, expires: string | null | undefined, q: string | null | undefined): void {
-    this.#inPlace = true;
-    this.#tag = tag;
-    this.#expires = expires;
-    this.#q = q;
-  }
-
   /**
-   * A parameter the in-place reader picked out (tag, expires or q) as written, null for a flag,
-   * undefined when absent; read from `params` for a value read through the grammar.
+   * A parameter the readers give meaning to (tag, expires or q), picked out while the list was
+   * read: unquoted, null for a flag, undefined when absent.
    */
   known(name: 'tag' | 'expires' | 'q'): string | null | undefined {
-    if (!this.#inPlace) return this.params.get(name);
     return name === 'tag' ? this.#tag : name === 'expires' ? this.#expires : this.#q;
   }
 
@@ -319,7 +310,7 @@ const FOUND: Array<string | null | undefined> = [undefined, undefined, undefined
  * The name-addr with its URI at `text[uriStart, uriEnd)` and plain parameters from `uriEnd`
  * (after any ">") to `end`: tag, expires and q are picked out while the parameters are
  * checked, and the list is cut into entries only when asked (`Params.lazy`). Undefined when
- * the parameters are not plain, or a tag has no value (the full grammar then makes the error).
+ * the parameters are not plain (the full grammar then reads them, or makes the error).
  */
 function inPlaceValue(
   displayName: string | undefined,
@@ -330,10 +321,8 @@ function inPlaceValue(
   header: string,
 ): LazyNameAddr | undefined {
   const paramsStart = text.charCodeAt(uriEnd) === 0x3e ? uriEnd + 1 : uriEnd;
-  if (!scanPlainParams(text, paramsStart, end, NAME_ADDR_PARAMS, FOUND) || FOUND[0] === null) return undefined;
-  const value = new LazyNameAddr(displayName, Params.lazy(text, paramsStart, end), text, uriStart, uriEnd, header);
-  value.pickedOut(FOUND[0] as string | undefined, FOUND[1], FOUND[2]);
-  return value;
+  if (!scanPlainParams(text, paramsStart, end, NAME_ADDR_PARAMS, FOUND)) return undefined;
+  return new LazyNameAddr(displayName, Params.lazy(text, paramsStart, end), text, uriStart, uriEnd, header, FOUND);
 }
 
 /**

@@ -12,7 +12,7 @@ import { isIPv6 } from 'node:net';
 import { badHeader } from '../../errors.ts';
 import { CHAR_CLASS, HOSTNAME, isSip20SlashAt, TOKEN, wordIndexAt } from '../../syntax/charset.ts';
 import { Params, parseParams, scanPlainParams, skipSwsAt } from '../../syntax/params.ts';
-import { listElementEnd, unquote, ValueScanner } from '../../syntax/scanner.ts';
+import { listElementEnd, ValueScanner } from '../../syntax/scanner.ts';
 import { hostKind, isIPv4At, scanHostAt } from '../../uri/host.ts';
 import { valueSpan, WireField, type HeaderField } from '../headers.ts';
 
@@ -108,7 +108,7 @@ function parseCommonVia(text: string, start: number, end: number, inPlace: boole
       transport,
       host,
       port,
-      pickViaParams(parseParams(new ValueScanner(text, 'Via', pos, end))),
+      parseParams(new ValueScanner(text, 'Via', pos, end), VIA_PARAMS, FOUND),
     );
   // In place, the parameters the Via reads are picked out while the list is checked; the list
   // itself is cut into entries only if someone asks (Params.lazy).
@@ -151,21 +151,7 @@ export function parseViaValue(text: string, start = 0, end = text.length): Via {
     scanner.skipSws();
     port = readPort(scanner);
   }
-  return checkedVia(protocolName, protocolVersion, transport, host, port, pickViaParams(parseParams(scanner)));
-}
-
-/** Picks the values of {@link VIA_PARAMS} out of parameters parsed by the full grammar into {@link FOUND}. */
-function pickViaParams(params: Params): Params {
-  for (let i = 0; i < FOUND.length; i++) FOUND[i] = undefined;
-  // One pass over the parameters; like Params.get, the first of each name counts.
-  const entries = params.entries;
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    // Names are tokens (ASCII), so only one with an upper-case letter needs lower-casing.
-    const which = entry.name.length <= 8 ? VIA_PARAMS.indexOf(asciiLower(entry.name)) : -1;
-    if (which >= 0 && FOUND[which] === undefined) FOUND[which] = wireValue(entry.value);
-  }
-  return params;
+  return checkedVia(protocolName, protocolVersion, transport, host, port, parseParams(scanner, VIA_PARAMS, FOUND));
 }
 
 /** The values in {@link FOUND} checked (§18.2.1, RFC 3581), and the Via built. */
@@ -202,20 +188,6 @@ function checkedVia(
     ttl = Number(ttlText);
   }
   return { protocolName, protocolVersion, transport, host, port, params, branch, received, rport, maddr, ttl };
-}
-
-/** The text of a wire value: unquoted; null for a flag. */
-function wireValue(value: string | null): string | null {
-  return value === null ? null : unquote(value);
-}
-
-/** `name` lower-cased; the same string when it has no upper-case ASCII letter (no allocation). */
-function asciiLower(name: string): string {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
-  }
-  return name;
 }
 
 /** `/^\d{1,max}$/` without the regex. */
