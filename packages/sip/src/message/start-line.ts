@@ -8,7 +8,7 @@
  * lwsstart, trws) show the extra or trailing whitespace a receiver must not guess around.
  */
 import { SipErrorCode, SipParseError } from '../errors.ts';
-import { ALPHANUM, CHAR_CLASS, hasWordAt, internedAt, SIP_METHODS as METHODS, TOKEN } from '../syntax/charset.ts';
+import { ALPHANUM, CHAR_CLASS, hasWordAt, SIP_METHODS as METHODS, TOKEN, wordIndexAt } from '../syntax/charset.ts';
 import { decodeUtf8 } from '../syntax/utf8.ts';
 
 /** A parsed Request-Line. */
@@ -111,20 +111,23 @@ function hasScheme(text: string, start: number, end: number): boolean {
   return false;
 }
 
-function methodAt(text: string, end: number): string {
-  return internedAt(text, 0, end, METHODS);
-}
-
 /** `text[0, length)` is the line. */
 function parseRequestLine(text: string, length: number): RequestLine {
-  let pos = 0;
-  while (pos < length && isTokenCode(text.charCodeAt(pos))) pos++;
-  if (pos === 0 || pos >= length || text.charCodeAt(pos) !== 0x20) {
-    const sp = text.indexOf(' ');
-    const code = pos === 0 || sp < 0 || sp >= length ? SipErrorCode.InvalidStartLine : SipErrorCode.InvalidMethod;
-    throw startLineError(code, 'malformed Request-Line', true);
+  // A common method before the first SP is a token already; any other is checked char by char.
+  let pos = text.indexOf(' ');
+  const known = pos > 0 && pos < length ? wordIndexAt(text, 0, pos, METHODS) : -1;
+  let method: string;
+  if (known >= 0) method = METHODS[known]!;
+  else {
+    pos = 0;
+    while (pos < length && isTokenCode(text.charCodeAt(pos))) pos++;
+    if (pos === 0 || pos >= length || text.charCodeAt(pos) !== 0x20) {
+      const sp = text.indexOf(' ');
+      const code = pos === 0 || sp < 0 || sp >= length ? SipErrorCode.InvalidStartLine : SipErrorCode.InvalidMethod;
+      throw startLineError(code, 'malformed Request-Line', true);
+    }
+    method = text.slice(0, pos);
   }
-  const method = methodAt(text, pos);
   const uriStart = ++pos;
   // Request-URI: visible ASCII only; an SP ends it. A short one by a loop, a long one (RFC 4475
   // §3.1.1.2) by one regex run, which costs more to start but less per char.
