@@ -20,72 +20,10 @@ import { parseMultipart } from './multipart.ts';
 import { createResponse } from './response.ts';
 import type { SipMessage } from './message.ts';
 import { seededRandom } from '../seeded-random.ts';
+import { mutate } from './fixtures/mutate.ts';
 
 const CASES = Number(process.env['SIP_FUZZ_CASES'] ?? 100_000);
 const SEED = 0x5eed4475;
-
-const INTERESTING = [
-  '\r\n',
-  '\r',
-  '\n',
-  ' ',
-  '\t',
-  ':',
-  ';',
-  ',',
-  '"',
-  '<',
-  '>',
-  '%',
-  '%0',
-  '\\',
-  '\x00',
-  '\xff',
-  '=',
-  '@',
-  '?',
-  '[',
-  ']',
-  '/',
-  'Content-Length: 99999\r\n',
-  'l: 5\r\n',
-  '\r\n\r\n',
-  '\r\n ',
-  'z9hG4bK',
-  'SIP/2.0',
-  'sip:',
-  'tel:+1-',
-  '*',
-  '(',
-  ')',
-  '9999999999999999999999',
-].map((s) => Buffer.from(s, 'latin1'));
-
-function mutate(input: Buffer, next: () => number): Buffer {
-  let bytes = input;
-  const rounds = 1 + Math.floor(next() * 4);
-  for (let round = 0; round < rounds; round++) {
-    const at = Math.floor(next() * (bytes.length + 1));
-    const kind = Math.floor(next() * 5);
-    if (kind === 0 && bytes.length > 0) {
-      const copy = Buffer.from(bytes);
-      copy[Math.min(at, copy.length - 1)] = Math.floor(next() * 256);
-      bytes = copy;
-    } else if (kind === 1) {
-      const token = INTERESTING[Math.floor(next() * INTERESTING.length)]!;
-      bytes = Buffer.concat([bytes.subarray(0, at), token, bytes.subarray(at)]);
-    } else if (kind === 2) {
-      const end = Math.min(bytes.length, at + Math.floor(next() * 40));
-      bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(end)]);
-    } else if (kind === 3) {
-      const end = Math.min(bytes.length, at + Math.floor(next() * 80));
-      bytes = Buffer.concat([bytes.subarray(0, end), bytes.subarray(at, end), bytes.subarray(end)]);
-    } else {
-      bytes = bytes.subarray(0, at);
-    }
-  }
-  return bytes;
-}
 
 /** Touches everything a layer above might read. */
 function exercise(message: SipMessage): void {
