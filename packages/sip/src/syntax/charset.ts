@@ -78,16 +78,23 @@ export function isCallIdAt(text: string, start: number, end: number): boolean {
   return end > start && CALL_ID_RUN.test(text) && CALL_ID_RUN.lastIndex === end;
 }
 
-/** End of the run of `run`'s chars from `pos`, stopping at `end` (`pos` when there is none). */
-function runEnd(run: RegExp, text: string, pos: number, end: number): number {
-  run.lastIndex = pos;
-  if (!run.test(text)) return pos;
-  return run.lastIndex < end ? run.lastIndex : end;
-}
-
-/** End of the run of gen-value chars (outside quotes) in `text[pos, end)`. */
+/**
+ * End of the run of gen-value chars (outside quotes) in `text[pos, end)`. The first chars by
+ * the table (most values, a tag or a port, are short), the rest of a long one (a branch) by one
+ * regex run, which costs more to start but less per char.
+ */
 export function genValueEnd(text: string, pos: number, end: number): number {
-  return runEnd(GEN_VALUE_RUN, text, pos, end);
+  const loopEnd = Math.min(end, pos + 16);
+  let at = pos;
+  while (at < loopEnd) {
+    const c = text.charCodeAt(at);
+    if (c >= 256 || (CHAR_CLASS[c]! & GEN_VALUE) === 0) return at;
+    at++;
+  }
+  if (at >= end) return at;
+  GEN_VALUE_RUN.lastIndex = at;
+  if (!GEN_VALUE_RUN.test(text)) return at;
+  return GEN_VALUE_RUN.lastIndex < end ? GEN_VALUE_RUN.lastIndex : end;
 }
 
 /** True if `code` (a byte or char code) is in the class `flag`. */
