@@ -292,9 +292,16 @@ export class SipHeaders implements Iterable<HeaderField> {
   parsed<T>(key: string, parse: (fields: HeaderField[]) => T): T {
     const at = this.cacheIndex(key);
     if (at >= 0) return this.cache![at] as T;
-    const fields: HeaderField[] = [];
     const all = this.fields;
-    for (let i = 0; i < all.length; i++) if (all[i]!.key === key) fields.push(all[i]!);
+    let first = 0;
+    while (first < all.length && all[first]!.key !== key) first++;
+    // Most headers appear once: an array of exactly one (`[]` and a push reserves 17 slots).
+    let fields: HeaderField[];
+    if (first === all.length) fields = [];
+    else {
+      fields = [all[first]!];
+      for (let i = first + 1; i < all.length; i++) if (all[i]!.key === key) fields.push(all[i]!);
+    }
     const value = parse(fields);
     this.remember(key, value);
     return value;

@@ -363,6 +363,11 @@ export function parseFromTo(field: HeaderField, header: string): FromTo {
  * error (RFC 4475 §3.1.2.1 badinv01).
  */
 export function parseNameAddrList(fields: HeaderField[], header: string): NameAddr[] {
+  // One value read in place, the common case: an array of exactly one.
+  if (fields.length === 1) {
+    const inPlace = nameAddrInPlace(fields[0]!, header);
+    if (inPlace !== undefined) return [inPlace];
+  }
   const out: NameAddr[] = [];
   for (const field of fields) {
     const inPlace = nameAddrInPlace(field, header);
@@ -384,12 +389,14 @@ export function parseNameAddrList(fields: HeaderField[], header: string): NameAd
 
 /** Parses Contact: `*` or a list of contacts with expires/q (§20.10, §10.2.2). */
 export function parseContact(fields: HeaderField[]): ContactHeader {
-  if (fields.length === 1 && fields[0]!.raw.charCodeAt(0) === 0x2a && unfold(fields[0]!.raw).trim() === '*')
-    return { wildcard: true, contacts: [] };
-  const values = parseNameAddrList(fields, 'Contact');
-  const contacts: ContactValue[] = [];
-  for (const value of values) {
-    const contact = value as LazyNameAddr;
+  if (fields.length === 1) {
+    const { text, start, end } = valueSpan(fields[0]!);
+    if (text.charCodeAt(start) === 0x2a && skipSwsAt(text, start + 1, end) === end)
+      return { wildcard: true, contacts: [] };
+  }
+  // Every value is a LazyNameAddr, which is a ContactValue once expires and q are set.
+  const contacts = parseNameAddrList(fields, 'Contact') as LazyNameAddr[];
+  for (const contact of contacts) {
     const expiresText = contact.known('expires');
     const qText = contact.known('q');
     const expires =
@@ -399,7 +406,6 @@ export function parseContact(fields: HeaderField[]): ContactHeader {
       throw badHeader('Contact', '"*" mixed with contacts');
     contact.expires = expires;
     contact.q = q;
-    contacts.push(contact);
   }
   return { wildcard: false, contacts };
 }
