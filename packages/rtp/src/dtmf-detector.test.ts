@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DTMF_KEYS, dtmfFrequencies } from './dtmf-keys.ts';
 import { detectDtmfKeys, DtmfDetector } from './dtmf-detector.ts';
 import { g711Decode, g711Encode, G711Law } from './g711.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '@talkbus/testing';
 import { tonePlan, toneRegions, ToneType } from './tone-plans.ts';
 import { amplitudeFromDbm0, dtmfTonePlan, TonePlayer } from './tones.ts';
 

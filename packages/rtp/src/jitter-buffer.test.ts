@@ -2,7 +2,7 @@ import type { PlayoutFrame } from './jitter-buffer.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JitterBuffer } from './jitter-buffer.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '@talkbus/testing';
 
 const SILENCE = Buffer.alloc(160, 0xff);
 

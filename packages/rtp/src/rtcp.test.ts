@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { RtpParseError } from './errors.ts';
 import { ntpFromUnixMs, ntpMiddle32, unixMsFromNtp } from './ntp-time.ts';
 import { parseRtcpCompound, SdesItemType, serializeRtcpCompound } from './rtcp.ts';
-import { randomBytes, seededRandom } from './seeded-random.ts';
+import { randomBytes, seededRandom } from '@talkbus/testing';
 
 const BLOCK = {
   ssrc: 0x11223344,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RtpParseError } from './errors.ts';
 import { isRtcpPacket, parseRtpPacket, rtpPacketLength, serializeRtpPacket, writeRtpPacket } from './rtp-packet.ts';
-import { randomBytes, seededRandom } from './seeded-random.ts';
+import { randomBytes, seededRandom } from '@talkbus/testing';
 
 // A PCMU packet: V=2, no P/X, CC=0, M=1, PT=0, seq 0x1234, ts 0xDEADBEEF, SSRC 0x01020304.
 const FIXTURE = Buffer.from('8080 1234 deadbeef 01020304 fffefd'.replaceAll(' ', ''), 'hex');

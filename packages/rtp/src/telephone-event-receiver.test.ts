@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { telephoneEventCode } from './dtmf-keys.ts';
 import { RtpParseError } from './errors.ts';
-import { randomBytes, seededRandom } from './seeded-random.ts';
+import { randomBytes, seededRandom } from '@talkbus/testing';
 import { TelephoneEventReceiver } from './telephone-event-receiver.ts';
 import { TelephoneEventSender } from './telephone-event.ts';
 

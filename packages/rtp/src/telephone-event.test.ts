@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { telephoneEventCode } from './dtmf-keys.ts';
 import { RtpParseError } from './errors.ts';
 import { parseRtpPacket, serializeRtpPacket } from './rtp-packet.ts';
-import { seededRandom, randomBytes } from './seeded-random.ts';
+import { seededRandom, randomBytes } from '@talkbus/testing';
 import { parseTelephoneEvent, serializeTelephoneEvent, TelephoneEventSender } from './telephone-event.ts';
 
 const sender = new TelephoneEventSender({ payloadType: 101, ssrc: 0x1234 });

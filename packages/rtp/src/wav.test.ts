@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WavFormatError } from './errors.ts';
 import { g711Decode, g711Encode, G711Law } from './g711.ts';
-import { randomBytes, seededRandom } from './seeded-random.ts';
+import { randomBytes, seededRandom } from '@talkbus/testing';
 import { createWavHeader, encodeWav, encodeWavFromPcm, parseWav, pcm16ToBytes, WavFormat, wavToPcm16 } from './wav.ts';
 
 const PCM = Int16Array.from({ length: 801 }, (_, index) => Math.round(12000 * Math.sin(index / 7)));

@@ -10,18 +10,7 @@ import { allFixtures, fakeRandomBytes, localTransport, peerTransport } from './f
 import { MediaSession } from './media-session.ts';
 import { parseSdp } from './parse.ts';
 import { G722, OPUS, PCMA, PCMU, TELEPHONE_EVENT } from './codecs.ts';
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '@talkbus/testing';
 
 const trickyLines = [
   'm=audio 99999 RTP/AVP 0',

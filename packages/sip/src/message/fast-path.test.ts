@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { SipParseError } from '../errors.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '@talkbus/testing';
 import { fixture, fixtureNames } from './fixtures/load.ts';
 import { mutate } from './fixtures/mutate.ts';
 import { SipRequest, SipResponse, type SipMessage } from './message.ts';

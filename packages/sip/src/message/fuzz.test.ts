@@ -19,7 +19,7 @@ import { validateMessage } from './validate.ts';
 import { parseMultipart } from './multipart.ts';
 import { createResponse } from './response.ts';
 import type { SipMessage } from './message.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '@talkbus/testing';
 import { mutate } from './fixtures/mutate.ts';
 
 const CASES = Number(process.env['SIP_FUZZ_CASES'] ?? 100_000);

@@ -19,7 +19,7 @@ import {
   isStunPacket,
   parseStunMessage,
 } from './stun.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '@talkbus/testing';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 const TRANSACTION_ID = hex('b7e7a701 bc34d686 fa87dfae');

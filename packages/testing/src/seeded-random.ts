@@ -1,6 +1,6 @@
 /**
- * A small seeded PRNG (mulberry32) for fuzz tests and benchmarks: the same seed gives the same
- * bytes on every run, so a failing case can be replayed. Not exported from the package.
+ * A small seeded PRNG (mulberry32) for fuzz and property tests: the same seed gives the same
+ * cases on every run, so a failing one can be replayed.
  */
 
 /** Returns a function yielding uniform floats in [0, 1) from a 32-bit seed. */
