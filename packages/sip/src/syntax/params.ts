@@ -5,7 +5,7 @@
  * writes back exactly what came in.
  */
 import { CHAR_CLASS, GEN_VALUE, genValueEnd, hasWordAt, internedAt, TOKEN } from './charset.ts';
-import { quote, unfold, unquote, type ValueScanner } from './scanner.ts';
+import { quote, quotedEnd, unfold, unquote, type ValueScanner } from './scanner.ts';
 
 /** One `name[=value]` entry; `value` is the wire form (quotes kept), `null` for a flag. */
 export interface ParamEntry {
@@ -251,31 +251,6 @@ function splitEntries(text: string, start: number, end: number): ParamEntry[] {
 }
 
 const DQUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/**
- * End (just past the closing quote) of the quoted-string opening at `text[pos]`, read the way
- * the full grammar reads one on a single line (`ValueScanner.quotedRaw`): qdtext is HTAB, SP
- * and visible chars but the quote and backslash, or non-ASCII; a quoted-pair escapes anything
- * but CR, LF and non-ASCII. -1 when there is no such string before `end`, or it holds a line
- * break (the full grammar handles folds).
- */
-function quotedEnd(text: string, pos: number, end: number): number {
-  let at = pos + 1;
-  while (at < end) {
-    const c = text.charCodeAt(at);
-    if (c === DQUOTE) return at + 1;
-    if (c === BACKSLASH) {
-      const next = text.charCodeAt(at + 1);
-      if (at + 1 >= end || next === 0x0a || next === 0x0d || next > 0x7f) return -1;
-      at += 2;
-      continue;
-    }
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return -1;
-    at++;
-  }
-  return -1;
-}
 
 function tokenEnd(text: string, pos: number, end: number): number {
   let at = pos;

@@ -197,6 +197,30 @@ export function unfold(raw: string): string {
 }
 const LINE_BREAK = /\r?\n/g;
 
+/**
+ * End (just past the closing quote) of the quoted-string opening at `text[pos]`, read the way
+ * the full grammar reads one on a single line (`ValueScanner.quotedRaw`): qdtext is HTAB, SP
+ * and visible chars but the quote and backslash, or non-ASCII; a quoted-pair escapes anything
+ * but CR, LF and non-ASCII. -1 when there is no such string before `end`, or it holds a line
+ * break (the full grammar handles folds).
+ */
+export function quotedEnd(text: string, pos: number, end: number): number {
+  let at = pos + 1;
+  while (at < end) {
+    const c = text.charCodeAt(at);
+    if (c === DQUOTE) return at + 1;
+    if (c === BACKSLASH) {
+      const next = text.charCodeAt(at + 1);
+      if (at + 1 >= end || next === 0x0a || next === 0x0d || next > 0x7f) return -1;
+      at += 2;
+      continue;
+    }
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return -1;
+    at++;
+  }
+  return -1;
+}
+
 /** Removes the quotes and quoted-pair backslashes of a raw quoted-string; other text is returned as is. */
 export function unquote(raw: string): string {
   const last = raw.length - 1;

@@ -12,7 +12,7 @@
 import { badHeader, SipParseError } from '../../errors.ts';
 import { CHAR_CLASS, isDigits, sipSchemeAt, TOKEN } from '../../syntax/charset.ts';
 import { Params, parseParams, scanPlainParams, skipSwsAt } from '../../syntax/params.ts';
-import { listElementEnd, quote, unfold, unquote, ValueScanner } from '../../syntax/scanner.ts';
+import { listElementEnd, quote, quotedEnd, unfold, unquote, ValueScanner } from '../../syntax/scanner.ts';
 import { parseSipUriBody } from '../../uri/sip-uri.ts';
 import { MAX_URI_LENGTH, parseUri, type Uri } from '../../uri/uri.ts';
 import { valueSpan, WireField, type HeaderField } from '../headers.ts';
@@ -256,27 +256,12 @@ function readNameAddrInPlace(text: string, start: number, end: number, header: s
     return inPlaceValue(undefined, text, start, stop, end, header);
   }
   if (first === 0x22) {
-    // quoted-string of visible chars and SP (UTF-8 in a value read from its own decoded text),
-    // quoted-pairs allowed (RFC 4475 §3.1.1.2 escapes BEL, NUL and DEL): its unescaped inner
-    // text is the display name.
-    pos++;
-    let escaped = false;
-    while (pos < end) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x22) break;
-      if (c === 0x5c) {
-        const next = text.charCodeAt(pos + 1);
-        if (pos + 1 >= end || next === 0x0a || next === 0x0d || next >= 0x80) return undefined;
-        escaped = true;
-        pos += 2;
-        continue;
-      }
-      if (c < 0x20 || c === 0x7f) return undefined;
-      pos++;
-    }
-    if (pos >= end) return undefined;
-    displayName = escaped ? unquote(text.slice(start, pos + 1)) : text.slice(start + 1, pos);
-    pos++;
+    // A quoted-string on one line (UTF-8 in a value read from its own decoded text; RFC 4475
+    // §3.1.1.2 escapes BEL, NUL and DEL): its unescaped inner text is the display name.
+    const close = quotedEnd(text, start, end);
+    if (close < 0) return undefined;
+    displayName = unquote(text.slice(start, close));
+    pos = close;
     while (pos < end && text.charCodeAt(pos) === 0x20) pos++;
     if (pos >= end || text.charCodeAt(pos) !== 0x3c) return undefined;
   } else if (first !== 0x3c) {
@@ -363,15 +348,13 @@ export function parseFromTo(field: HeaderField, header: string): FromTo {
  * error (RFC 4475 §3.1.2.1 badinv01).
  */
 export function parseNameAddrList(fields: HeaderField[], header: string): NameAddr[] {
-  // One value read in place, the common case: an array of exactly one.
-  if (fields.length === 1) {
-    const inPlace = nameAddrInPlace(fields[0]!, header);
-    if (inPlace !== undefined) return [inPlace];
-  }
   const out: NameAddr[] = [];
   for (const field of fields) {
     const inPlace = nameAddrInPlace(field, header);
     if (inPlace !== undefined) {
+      // One value read in place, the common case: an array of exactly one (a first push
+      // reserves 17 slots).
+      if (fields.length === 1) return [inPlace];
       out.push(inPlace);
       continue;
     }
