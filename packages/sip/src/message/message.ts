@@ -5,7 +5,7 @@
  * Accessor results are read-only views: to change a header, `headers.set(...)` its new text.
  */
 import { badHeader } from '../errors.ts';
-import { CHAR_CLASS, isCallIdAt, WORD } from '../syntax/charset.ts';
+import { isCallIdAt } from '../syntax/charset.ts';
 import { parseUri, type Uri } from '../uri/uri.ts';
 import { SipHeaders, unfold, WireField, type HeaderField } from './headers.ts';
 import { SIP_VERSION } from './start-line.ts';
@@ -70,15 +70,9 @@ const EMPTY = Buffer.alloc(0);
 function parseCallId(field: HeaderField): string {
   // In place (see WireField), a valid value is the raw text itself: one line, trimmed.
   if (field instanceof WireField && isCallIdAt(field.text, field.start, field.end)) return field.raw;
+  // Otherwise (folded, or built by code) the trimmed value must be one by the same rule.
   const value = unfold(field.raw).trim();
-  let at = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x40) at++;
-    else if (c >= 256 || (CHAR_CLASS[c]! & WORD) === 0) throw badHeader('Call-ID', 'not a word');
-  }
-  if (value.length === 0 || at > 1 || value.startsWith('@') || value.endsWith('@'))
-    throw badHeader('Call-ID', 'expected word ["@" word]');
+  if (!isCallIdAt(value, 0, value.length)) throw badHeader('Call-ID', 'expected word ["@" word]');
   return value;
 }
 
