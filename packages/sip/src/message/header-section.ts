@@ -291,7 +291,6 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       });
       if (key !== 'content-length') continue;
     }
-    // The text a reader scans the value in (see WireField): the section, for ASCII.
     let field: WireField;
     // Where the text has high bytes, the next one is looked up as values pass it, so an ASCII
     // value costs a compare.
@@ -308,7 +307,10 @@ function scanHead(buf: Buffer, base: number, text: string, ascii: boolean, limit
       }
       // A UTF-8 value is its own text; the serializer encodes such a line afresh.
       field = new WireField(name, key, raw, 0, raw.length, false, raw);
-    } else field = new WireField(name, key, text, valueStart, valueEnd, canonical, undefined);
+    } else {
+      // An ASCII value is read where it lies in the section (see WireField).
+      field = new WireField(name, key, text, valueStart, valueEnd, canonical, undefined);
+    }
     fields.push(field);
     if (key === 'content-length') {
       if (contentLength !== undefined || framingError !== undefined) {
